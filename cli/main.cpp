@@ -1,0 +1,109 @@
+// The `trapeze` command: parses the command line, builds a machine, runs it, reports.
+// Kept thin: everything it does is a call into machines/ or analysis/.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/options.h"
+#include "machines/pc.h"
+
+namespace {
+
+using trapeze::cli::UsageError;
+
+constexpr const char* kUsage = R"(usage:
+  trapeze run pc -bios FILE [options]
+  trapeze help
+
+run pc options (QEMU's spelling where the meaning is the same):
+  -bios FILE            64 KB or 128 KB ROM mapped below 1 MB and at the top of 4 GB
+  -m MiB                RAM size (default 128)
+  -cpu MODEL            i386, pentium, pentium-umip, pentium2 (default)
+  -debugcon stdio|file:PATH|null   port 0xE9 output
+  -d ITEMS              comma list of: in_asm, exec, int, cpu, unimp
+  -D FILE               write -d output to FILE instead of stderr
+  --max-insns N         stop after N instructions (exit status 3)
+exit status: 0 when the guest halts with interrupts disabled, 2 on a triple fault,
+3 when --max-insns is reached, 1 on a host-side error or bad input.
+)";
+
+int run_pc(trapeze::cli::Args& args) {
+    trapeze::machines::PcConfig cfg;
+    uint64_t max_insns = 0;
+    while (!args.done()) {
+        std::string_view a = args.next();
+        if (a == "-bios") cfg.bios_path = args.value(a);
+        else if (a == "-m") cfg.ram_mb = args.number(a, 1, 3072);
+        else if (a == "-cpu") {
+            std::string name(args.value(a));
+            auto m = trapeze::x86::find_model(name);
+            if (!m) throw UsageError(fmt::format("-cpu {}: unknown model (known: {})", name, trapeze::x86::model_names()));
+            cfg.model = *m;
+        } else if (a == "-debugcon") cfg.debugcon = args.value(a);
+        else if (a == "-D") cfg.trace_file = args.value(a);
+        else if (a == "-d") {
+            for (const std::string& item : trapeze::cli::split(args.value(a), ',')) {
+                if (item == "in_asm") cfg.trace |= trapeze::x86::kTraceInAsm;
+                else if (item == "exec") cfg.trace |= trapeze::x86::kTraceExec;
+                else if (item == "int") cfg.trace |= trapeze::x86::kTraceInt;
+                else if (item == "cpu") cfg.trace |= trapeze::x86::kTraceCpu | trapeze::x86::kTraceExec;
+                else if (item == "unimp") cfg.log_unimp = true;
+                else throw UsageError(fmt::format("-d {}: unknown item (in_asm, exec, int, cpu, unimp)", item));
+            }
+        } else if (a == "--max-insns") max_insns = args.number(a, 1, UINT64_MAX);
+        else throw UsageError(fmt::format("unknown option '{}' for 'run pc'", a));
+    }
+    trapeze::machines::PcMachine pc(cfg);
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = pc.run(max_insns);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    using trapeze::cpu::StopReason;
+    fmt::print(stderr, "trapeze: {}\n", r.message);
+    fmt::print(stderr, "trapeze: {} instructions in {:.2f} s ({:.1f} MIPS)\n", r.instructions, secs,
+               secs > 0 ? r.instructions / secs / 1e6 : 0.0);
+    switch (r.reason) {
+    case StopReason::kHaltedNoWake:
+    case StopReason::kReset:
+    case StopReason::kPowerOff:
+    case StopReason::kGuestHalt: return 0;
+    case StopReason::kShutdown: return 2;
+    case StopReason::kInsnLimit: return 3;
+    default: return 1;
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        trapeze::cli::Args args(argc, argv);
+        if (args.done()) {
+            fmt::print(stderr, "{}", kUsage);
+            return 1;
+        }
+        std::string_view cmd = args.next();
+        if (cmd == "help" || cmd == "--help" || cmd == "-h") {
+            fmt::print("{}", kUsage);
+            return 0;
+        }
+        if (cmd == "run") {
+            if (args.done()) throw UsageError("run: which machine? (pc)");
+            std::string_view machine = args.next();
+            if (machine == "pc") return run_pc(args);
+            throw UsageError(fmt::format("run: unknown machine '{}' (known: pc)", machine));
+        }
+        throw UsageError(fmt::format("unknown command '{}' (try 'trapeze help')", cmd));
+    } catch (const UsageError& e) {
+        fmt::print(stderr, "trapeze: {}\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "trapeze: {}\n", e.what());
+        return 1;
+    }
+}

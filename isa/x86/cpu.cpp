@@ -1,0 +1,466 @@
+#include "isa/x86/cpu.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "isa/x86/decoder.h"
+#include "isa/x86/instruction_table.h"
+
+namespace trapeze::x86 {
+
+X86Cpu::X86Cpu(cpu::PhysicalMemory& mem, cpu::PortBus& ports, const CpuModel& model)
+    : mem_(mem), ports_(ports), model_(model), cache_(mem),
+      decoder_(std::make_unique<Decoder>(model)) {
+    mem_.set_code_write_observer([this](uint64_t page) {
+        cache_.invalidate_page(page);
+        end_block = true;  // the running block may have just rewritten itself
+    });
+    mem_.set_code_mark_observer([this](uint64_t page) { drop_write_entries(page); });
+    reset();
+}
+
+X86Cpu::~X86Cpu() = default;
+
+void X86Cpu::reset() {
+    // Power-on state, SDM Vol. 3 §9.1.1 Table 9-1.
+    s = X86State{};
+    s.gpr[EDX] = model_.reset_edx;
+    s.eip = 0xFFF0;
+    for (auto& sg : s.seg) {
+        sg.selector = 0;
+        sg.base = 0;
+        sg.limit = 0xFFFF;
+        sg.attr = 0x93;  // present, read/write data, accessed
+        sg.valid = true;
+    }
+    s.seg[CS].selector = 0xF000;
+    s.seg[CS].base = 0xFFFF0000u;
+    s.seg[CS].attr = 0x9B;
+    s.ldtr.attr = 0x82;
+    s.tr.attr = 0x8B;
+    s.cpl = 0;
+    for (unsigned i = 0; i < 6; ++i) refresh_segcheck(i);
+    halted_ = false;
+    nmi_pending_ = false;
+    inhibit_until_ = 0;
+    flush_tlb();
+    cache_.flush();
+}
+
+void X86Cpu::request_stop(cpu::StopReason why, std::string message) {
+    stop_ = why;
+    stop_message_ = std::move(message);
+    end_block = true;
+}
+
+void X86Cpu::set_a20(bool enabled) {
+    uint32_t m = enabled ? 0xFFFFFFFFu : ~(1u << 20);
+    if (m != a20_mask_) {
+        a20_mask_ = m;
+        flush_tlb();
+    }
+}
+
+// ---- segments --------------------------------------------------------------------------------
+
+void X86Cpu::refresh_segcheck(unsigned i) {
+    const Segment& sg = s.seg[i];
+    SegCheck& c = segcheck_[i];
+    if (!protected_mode() || v86()) {
+        c.readable = c.writable = true;
+        c.lo = 0;
+        c.hi = sg.limit;
+        return;
+    }
+    if (!sg.valid) {
+        c.readable = c.writable = false;
+        c.lo = 1;
+        c.hi = 0;
+        return;
+    }
+    if (sg.is_code()) {
+        c.readable = sg.attr & 2;
+        c.writable = false;
+    } else {
+        c.readable = true;
+        c.writable = sg.attr & 2;
+    }
+    if (sg.expand_down()) {
+        c.lo = sg.limit + 1;
+        c.hi = sg.db() ? 0xFFFFFFFFu : 0xFFFFu;
+        if (sg.limit == 0xFFFFFFFFu) c.lo = 0xFFFFFFFFu, c.hi = 0;  // empty
+    } else {
+        c.lo = 0;
+        c.hi = sg.limit;
+    }
+}
+
+void X86Cpu::segment_fault(unsigned seg, uint32_t, unsigned, bool) const {
+    // SDM Vol. 3 §5.3: limit and type violations are #GP(0), #SS(0) for the stack segment.
+    if (seg == SS) raise_fault(kSS, 0);
+    raise_fault(kGP, 0);
+}
+
+void X86Cpu::probe_read(unsigned seg, uint32_t off, unsigned size) {
+    check_segment(seg, off, size, false);
+    uint32_t lin = s.seg[seg].base + off;
+    translate(lin, false, user_access());
+    if ((lin & 0xFFF) + size > 0x1000) translate(lin + size - 1, false, user_access());
+}
+
+void X86Cpu::probe_write(unsigned seg, uint32_t off, unsigned size) {
+    check_segment(seg, off, size, true);
+    uint32_t lin = s.seg[seg].base + off;
+    translate(lin, true, user_access());
+    if ((lin & 0xFFF) + size > 0x1000) translate(lin + size - 1, true, user_access());
+}
+
+// ---- flags -----------------------------------------------------------------------------------
+
+void X86Cpu::set_eflags(uint32_t value, uint32_t mask) {
+    uint32_t cur = eflags();
+    uint32_t nv = (cur & ~mask) | (value & mask);
+    // Bits that do not exist on the model stay clear (AC is 486+, ID only with CPUID).
+    if (!(model_.features & kFeat486)) nv &= ~AC;
+    if (!(model_.features & kFeatCpuid)) nv &= ~ID;
+    nv = (nv & 0x003F7FD5u) | 2;
+    set_eager(s.arith, nv);
+    bool vm_changed = (s.eflags ^ nv) & VM;
+    s.eflags = nv & ~ARITH_FLAGS;
+    if (vm_changed)
+        for (unsigned i = 0; i < 6; ++i) refresh_segcheck(i);
+}
+
+// ---- paging ----------------------------------------------------------------------------------
+
+uint32_t X86Cpu::translate(uint32_t lin, bool write, bool user) {
+    if (!(s.cr0 & CR0_PG)) return lin & a20_mask_;
+    // 32-bit paging, SDM Vol. 3 §4.3. A/D bits are set only when the access succeeds (as
+    // Bochs and the P6 do: the walk's permission checks precede the A/D updates).
+    auto page_fault = [&](uint32_t code) {
+        s.cr2 = lin;
+        raise_fault(kPF, code | (write ? 2u : 0u) | (user ? 4u : 0u));
+    };
+    uint32_t pde_addr = ((s.cr3 & 0xFFFFF000u) | ((lin >> 20) & 0xFFC)) & a20_mask_;
+    uint32_t pde = mem_.read(pde_addr, 4);
+    if (!(pde & 1)) page_fault(0);
+    bool wp = s.cr0 & CR0_WP;
+    if ((pde & 0x80) && (s.cr4 & CR4_PSE)) {
+        if (pde & 0x003FE000u) page_fault(1 | 8);  // reserved bits 21:13 (no PSE-36)
+        bool uok = pde & 4, wok = pde & 2;
+        if (user && !uok) page_fault(1);
+        if (write && !wok && (user || wp)) page_fault(1);
+        uint32_t npde = pde | 0x20 | (write ? 0x40 : 0);
+        if (npde != pde) mem_.write(pde_addr, 4, npde);
+        uint32_t phys = ((pde & 0xFFC00000u) | (lin & 0x003FFFFFu)) & a20_mask_;
+        bool writable_entry = (npde & 0x40) && (user ? wok : (wok || !wp));
+        tlb_fill(lin, phys, user, writable_entry);
+        return phys;
+    }
+    uint32_t pte_addr = ((pde & 0xFFFFF000u) | ((lin >> 10) & 0xFFC)) & a20_mask_;
+    uint32_t pte = mem_.read(pte_addr, 4);
+    if (!(pte & 1)) page_fault(0);
+    bool uok = (pde & 4) && (pte & 4);
+    bool wok = (pde & 2) && (pte & 2);
+    if (user && !uok) page_fault(1);
+    if (write && !wok && (user || wp)) page_fault(1);
+    if (!(pde & 0x20)) mem_.write(pde_addr, 4, pde | 0x20);
+    uint32_t npte = pte | 0x20 | (write ? 0x40 : 0);
+    if (npte != pte) mem_.write(pte_addr, 4, npte);
+    uint32_t phys = ((pte & 0xFFFFF000u) | (lin & 0xFFF)) & a20_mask_;
+    bool writable_entry = (npte & 0x40) && (user ? wok : (wok || !wp));
+    tlb_fill(lin, phys, user, writable_entry);
+    return phys;
+}
+
+void X86Cpu::tlb_fill(uint32_t lin, uint32_t phys, bool user, bool writable_entry) {
+    TlbEntry& e = tlb_[user][(lin >> 12) & (kTlbSize - 1)];
+    uint32_t page = lin & ~0xFFFu, ppage = phys & ~0xFFFu;
+    const auto& p = mem_.page(ppage);
+    e.phys = ppage;
+    e.tag_read = page;
+    e.tag_write = (writable_entry && (p.flags & cpu::PhysicalMemory::kWritable) &&
+                   !(p.flags & cpu::PhysicalMemory::kCode))
+                      ? page
+                      : 1;
+    e.addend = (p.flags & cpu::PhysicalMemory::kReadable)
+                   ? reinterpret_cast<uintptr_t>(p.host) - page
+                   : 0;
+    if (!e.addend) e.tag_write = 1;
+}
+
+void X86Cpu::drop_write_entries(uint64_t phys_page) {
+    for (auto& set : tlb_)
+        for (TlbEntry& e : set)
+            if (e.phys == phys_page) e.tag_write = 1;
+}
+
+void X86Cpu::flush_tlb() {
+    for (auto& set : tlb_)
+        for (TlbEntry& e : set) e = TlbEntry{};
+}
+
+void X86Cpu::invalidate_page(uint32_t lin) {
+    for (auto& set : tlb_) {
+        TlbEntry& e = set[(lin >> 12) & (kTlbSize - 1)];
+        if ((e.tag_read & ~0xFFFu) == (lin & ~0xFFFu)) e = TlbEntry{};
+    }
+}
+
+uint32_t X86Cpu::translate_fetch(uint32_t lin) { return translate(lin, false, s.cpl == 3); }
+
+uint32_t X86Cpu::read_linear_slow(uint32_t lin, unsigned size, bool user) {
+    if ((lin & 0xFFF) + size <= 0x1000) {
+        uint32_t phys = translate(lin, false, user);
+        return mem_.read(phys, size);
+    }
+    // Page-crossing access: translate both pages before reading either.
+    unsigned first = 0x1000 - (lin & 0xFFF);
+    uint32_t p0 = translate(lin, false, user);
+    uint32_t p1 = translate(lin + first, false, user);
+    uint32_t v = 0;
+    for (unsigned i = 0; i < size; ++i) {
+        uint32_t b = mem_.read(i < first ? p0 + i : p1 + (i - first), 1);
+        v |= b << (8 * i);
+    }
+    return v;
+}
+
+void X86Cpu::write_linear_slow(uint32_t lin, uint32_t v, unsigned size, bool user) {
+    if ((lin & 0xFFF) + size <= 0x1000) {
+        uint32_t phys = translate(lin, true, user);
+        mem_.write(phys, size, v);
+        return;
+    }
+    unsigned first = 0x1000 - (lin & 0xFFF);
+    uint32_t p0 = translate(lin, true, user);
+    uint32_t p1 = translate(lin + first, true, user);
+    for (unsigned i = 0; i < size; ++i)
+        mem_.write(i < first ? p0 + i : p1 + (i - first), 1, (v >> (8 * i)) & 0xFF);
+}
+
+// ---- the run loop ----------------------------------------------------------------------------
+
+Block* X86Cpu::build_block(uint32_t lin, uint64_t phys) {
+    auto b = std::make_unique<Block>();
+    b->phys_start = phys;
+    b->mode = mode_bits();
+    bool code32 = b->mode & 1;
+    uint32_t page_left = 0x1000 - (lin & 0xFFF);
+    uint32_t off = 0;
+    constexpr unsigned kMaxInsns = 64;
+    while (b->insns.size() < kMaxInsns) {
+        uint8_t buf[16];
+        uint32_t avail = std::min<uint32_t>(15, page_left - off);
+        if (!mem_.read_block(phys + off, {buf, avail})) {
+            for (uint32_t i = 0; i < avail; ++i) buf[i] = uint8_t(mem_.read(phys + off + i, 1));
+        }
+        DecodedInsn in;
+        DecodeStatus st = decoder_->decode(buf, avail, code32, in);
+        if (st == DecodeStatus::kNeedMoreBytes) {
+            if (!b->insns.empty()) break;  // straddler starts its own block next time
+            // The first instruction straddles the page: fetch the rest from the next page
+            // (which may fault: precisely, since this instruction is about to execute).
+            uint32_t p1 = translate_fetch(lin + page_left);
+            for (uint32_t i = avail; i < 15; ++i) buf[i] = uint8_t(mem_.read(p1 + (i - avail), 1));
+            st = decoder_->decode(buf, 15, code32, in);
+            b->insns.push_back(in);
+            b->bytes = in.len;
+            b->phys_last = phys + avail - 1;  // the block is not cached (see fetch_block)
+            straddler_ = std::move(b);
+            return straddler_.get();
+        }
+        b->insns.push_back(in);
+        off += in.len;
+        cache_.stats.insns_decoded++;
+        if (st == DecodeStatus::kInvalid) break;
+        if (in.form < forms().size() && (forms()[in.form].attrs & (END | SER))) break;
+        if (in.fn == handler_unimplemented) break;
+        if (off >= page_left) break;
+    }
+    b->bytes = off;
+    b->phys_last = phys + off - 1;
+    return cache_.insert(std::move(b));
+}
+
+Block* X86Cpu::fetch_block() {
+    uint32_t lin = s.seg[CS].base + s.eip;
+    uint32_t phys;
+    const TlbEntry& e = tlb_[s.cpl == 3][(lin >> 12) & (kTlbSize - 1)];
+    if (e.tag_read == (lin & ~0xFFFu)) phys = e.phys | (lin & 0xFFF);
+    else phys = translate_fetch(lin);
+    Block* b = cache_.find(phys, mode_bits());
+    if (!b) b = build_block(lin, phys);
+    return b;
+}
+
+void X86Cpu::execute_block(Block& b) {
+    // CS limit: checked once per block when the whole block is inside the limit, else per
+    // instruction (SDM Vol. 3 §5.3: an instruction fetch beyond the limit is #GP(0)).
+    const uint32_t limit = s.seg[CS].limit;
+    bool per_insn_limit = uint64_t{s.eip} + b.bytes - 1 > limit;
+    b.exec_count++;
+    for (const DecodedInsn& in : b.insns) {
+        if (per_insn_limit && uint64_t{s.eip} + in.len - 1 > limit) raise_fault(kGP, 0);
+        next_eip = s.eip + in.len;
+        in.fn(*this, in);
+        s.eip = next_eip;
+        ++icount_;
+        if (end_block) break;
+    }
+}
+
+void X86Cpu::execute_block_hooked(Block& b) {
+    const uint32_t limit = s.seg[CS].limit;
+    for (const DecodedInsn& in : b.insns) {
+        if (uint64_t{s.eip} + in.len - 1 > limit) raise_fault(kGP, 0);
+        if (trace_ & kTraceExec && trace_out_) {
+            uint8_t buf[16];
+            uint32_t lin = s.seg[CS].base + s.eip;
+            for (unsigned i = 0; i < in.len; ++i) buf[i] = uint8_t(read_linear_slow(lin + i, 1, false));
+            fmt::print(trace_out_, "{:04x}:{:08x}  {}\n", s.seg[CS].selector, s.eip,
+                       Decoder::disassemble(buf, in.len, b.mode & 1, s.eip));
+            if (trace_ & kTraceCpu) fmt::print(trace_out_, "{}", describe_state());
+        }
+        if (hooks_) {
+            uint32_t lin = s.seg[CS].base + s.eip;
+            hooks_->on_insn({lin, 0, in.form, s.cpl, in.len});
+        }
+        next_eip = s.eip + in.len;
+        in.fn(*this, in);
+        s.eip = next_eip;
+        ++icount_;
+        if (end_block) break;
+    }
+}
+
+bool X86Cpu::check_interrupts() {
+    if (icount_ < inhibit_until_) return false;
+    if (nmi_pending_) {
+        nmi_pending_ = false;
+        halted_ = false;
+        deliver(kNMI, false, false, 0, true);
+        return true;
+    }
+    if ((s.eflags & IF) && irq_ && irq_->interrupt_pending()) {
+        uint8_t vec = irq_->acknowledge_interrupt();
+        halted_ = false;
+        if (trace_ & kTraceInt && trace_out_)
+            fmt::print(trace_out_, "interrupt: vector {:#04x} (external) at {:04x}:{:08x}\n", vec,
+                       s.seg[CS].selector, s.eip);
+        deliver(vec, false, false, 0, true);
+        return true;
+    }
+    return false;
+}
+
+void X86Cpu::inhibit_interrupts_once() { inhibit_until_ = icount_ + 2; }
+
+void X86Cpu::handle_fault(const GuestFault& f) {
+    // Double-fault rules, SDM Vol. 3 §6.15 Table 6-5.
+    auto contributory = [](unsigned v) { return v == kDE || (v >= kTS && v <= kGP); };
+    uint8_t vec = f.vector;
+    bool has = f.has_error;
+    uint32_t err = f.error;
+    if (trace_ & kTraceInt && trace_out_)
+        fmt::print(trace_out_, "exception {} ({:#x}) at {:04x}:{:08x} cr2={:08x}\n", vec,
+                   has ? err : 0, s.seg[CS].selector, s.eip, s.cr2);
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        try {
+            deliver(vec, false, has, err, false);
+            return;
+        } catch (const GuestFault& g) {
+            if (trace_ & kTraceInt && trace_out_)
+                fmt::print(trace_out_, "exception {} while delivering {}\n", g.vector, vec);
+            if (vec == kDF) break;  // fault while delivering #DF: shutdown
+            bool to_df = (contributory(vec) && contributory(g.vector)) ||
+                         (vec == kPF && (g.vector == kPF || contributory(g.vector)));
+            if (to_df) {
+                vec = kDF;
+                has = true;
+                err = 0;
+            } else {
+                vec = g.vector;
+                has = g.has_error;
+                err = g.error;
+            }
+        }
+    }
+    request_stop(cpu::StopReason::kShutdown,
+                 fmt::format("triple fault at {:04x}:{:08x}\n{}", s.seg[CS].selector, s.eip,
+                             describe_state()));
+}
+
+cpu::RunResult X86Cpu::run(uint64_t max_insns) {
+    stop_ = cpu::StopReason::kRunning;
+    stop_message_.clear();
+    const uint64_t limit = max_insns ? icount_ + max_insns : UINT64_MAX;
+    while (stop_ == cpu::StopReason::kRunning) {
+        if (icount_ >= limit) {
+            stop_ = cpu::StopReason::kInsnLimit;
+            stop_message_ = fmt::format("instruction limit reached at {:04x}:{:08x}",
+                                        s.seg[CS].selector, s.eip);
+            break;
+        }
+        cache_.collect_garbage();
+        end_block = false;
+        try {
+            check_interrupts();
+            if (halted_) {
+                bool can_wake = (s.eflags & IF) && irq_;
+                if (!can_wake && !nmi_pending_) {
+                    stop_ = cpu::StopReason::kHaltedNoWake;
+                    stop_message_ = fmt::format("halted with interrupts disabled at {:04x}:{:08x}",
+                                                s.seg[CS].selector, s.eip);
+                    break;
+                }
+                // Let time pass: the machine's devices advance with the instruction count.
+                icount_ += 1;
+                s.tsc += 1;
+                continue;
+            }
+            Block* b = fetch_block();
+            if (trace_ & kTraceInAsm && trace_out_ && b->exec_count == 0) trace_block(*b);
+            uint64_t before = icount_;
+            if (hooks_ || (trace_ & (kTraceExec | kTraceCpu))) execute_block_hooked(*b);
+            else execute_block(*b);
+            s.tsc += icount_ - before;
+        } catch (const GuestFault& f) {
+            handle_fault(f);
+        } catch (const StopRun&) {
+        }
+    }
+    return {stop_, stop_message_, icount_};
+}
+
+void X86Cpu::trace_block(const Block& b) {
+    fmt::print(trace_out_, "IN:\n");
+    uint32_t eip = s.eip;
+    for (const DecodedInsn& in : b.insns) {
+        uint8_t buf[16];
+        uint32_t lin = s.seg[CS].base + eip;
+        for (unsigned i = 0; i < in.len; ++i) buf[i] = uint8_t(mem_.read(b.phys_start + (eip - s.eip) + i, 1));
+        (void)lin;
+        fmt::print(trace_out_, "0x{:08x}:  {}\n", lin, Decoder::disassemble(buf, in.len, b.mode & 1, eip));
+        eip += in.len;
+    }
+    fmt::print(trace_out_, "\n");
+}
+
+std::string X86Cpu::describe_state() const {
+    static const char* names[] = {"EAX", "ECX", "EDX", "EBX", "ESP", "EBP", "ESI", "EDI"};
+    static const char* sn[] = {"ES", "CS", "SS", "DS", "FS", "GS"};
+    std::string out;
+    for (int i = 0; i < 8; ++i) out += fmt::format("{}={:08x}{}", names[i], s.gpr[i], i % 4 == 3 ? "\n" : " ");
+    out += fmt::format("EIP={:08x} EFL={:08x} CPL={} CR0={:08x} CR2={:08x} CR3={:08x} CR4={:08x}\n",
+                       s.eip, eflags(), s.cpl, s.cr0, s.cr2, s.cr3, s.cr4);
+    for (int i = 0; i < 6; ++i)
+        out += fmt::format("{} ={:04x} {:08x} {:08x} {:04x}\n", sn[i], s.seg[i].selector,
+                           s.seg[i].base, s.seg[i].limit, s.seg[i].attr);
+    out += fmt::format("GDT={:08x} {:04x} IDT={:08x} {:04x} LDT={:04x} TR={:04x}\n", s.gdtr.base,
+                       s.gdtr.limit, s.idtr.base, s.idtr.limit, s.ldtr.selector, s.tr.selector);
+    return out;
+}
+
+}  // namespace trapeze::x86

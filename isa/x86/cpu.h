@@ -1,0 +1,319 @@
+// The IA-32 processor: state, memory access through segmentation and paging with a soft TLB,
+// the block cache of decoded instructions, exception/interrupt delivery and the run loop.
+// Instruction semantics live in semantics/*.cpp and reach the CPU through this interface.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cpu/block_cache.h"
+#include "cpu/instrumentation.h"
+#include "cpu/physical_memory.h"
+#include "cpu/port_bus.h"
+#include "cpu/run_result.h"
+#include "isa/x86/cpu_model.h"
+#include "isa/x86/decoded_insn.h"
+#include "isa/x86/fault.h"
+#include "isa/x86/flags.h"
+#include "isa/x86/state.h"
+
+namespace trapeze::x86 {
+
+class X87;
+class Decoder;
+
+// A decoded basic block: straight-line instructions on one physical page, ending at a
+// control transfer, a serializing instruction or the page end.
+struct Block {
+    uint64_t phys_start = 0;
+    uint64_t phys_last = 0;
+    uint32_t mode = 0;        // bit 0: 32-bit code segment
+    bool valid = true;
+    uint32_t bytes = 0;       // code bytes covered (for the CS limit check)
+    std::vector<DecodedInsn> insns;
+    uint64_t exec_count = 0;
+};
+
+// Source of external maskable interrupts (the machine's PIC).
+class InterruptSource {
+public:
+    virtual ~InterruptSource() = default;
+    virtual bool interrupt_pending() = 0;
+    virtual uint8_t acknowledge_interrupt() = 0;  // INTA cycle: the vector
+};
+
+// Trace categories (QEMU's -d).
+enum TraceFlags : uint32_t {
+    kTraceInAsm = 1, kTraceExec = 2, kTraceInt = 4, kTraceCpu = 8,
+};
+
+// Soft TLB entry: linear page -> host pointer offset for RAM, or physical page for slow path.
+struct TlbEntry {
+    uint32_t tag_read = 1;   // linear page address when valid for reads; odd = invalid
+    uint32_t tag_write = 1;  // same, for writes
+    uint32_t phys = 0;       // physical page address
+    uintptr_t addend = 0;    // host address - linear address (0 when not RAM)
+};
+
+class X86Cpu {
+public:
+    X86Cpu(cpu::PhysicalMemory& mem, cpu::PortBus& ports, const CpuModel& model);
+    ~X86Cpu();
+    X86Cpu(const X86Cpu&) = delete;
+    X86Cpu& operator=(const X86Cpu&) = delete;
+
+    // --- machine interface -------------------------------------------------------------
+    void reset();
+    cpu::RunResult run(uint64_t max_insns);
+    void set_interrupt_source(InterruptSource* src) { irq_ = src; }
+    void raise_nmi() { nmi_pending_ = true; }
+    void attach(cpu::Instrumentation* hooks) { hooks_ = hooks; }
+    void set_trace(uint32_t flags, std::FILE* out) { trace_ = flags; trace_out_ = out; }
+    // A20 gate (i8042 / port 0x92): when off, physical bit 20 is forced to 0.
+    void set_a20(bool enabled);
+    bool a20() const { return a20_mask_ == 0xFFFFFFFFu; }
+    void request_stop(cpu::StopReason why, std::string message);
+    uint64_t instructions() const { return icount_; }
+    const CpuModel& model() const { return model_; }
+    cpu::PhysicalMemory& memory() { return mem_; }
+    cpu::PortBus& ports() { return ports_; }
+    const cpu::BlockCacheStats& cache_stats() const { return cache_.stats; }
+    std::string describe_state() const;  // registers, for traces and triple-fault reports
+
+    X86State s;
+
+    // --- for instruction semantics -------------------------------------------------------
+    uint32_t next_eip = 0;       // EIP of the next instruction (branches overwrite)
+    bool end_block = false;      // the instruction changed something blocks depend on
+
+    // Registers by size (8-bit indices 0-7 are AL CL DL BL AH CH DH BH).
+    template <unsigned S>
+    uint32_t reg(unsigned i) const {
+        if constexpr (S == 4) return s.gpr[i];
+        else if constexpr (S == 2) return s.gpr[i] & 0xFFFF;
+        else return i < 4 ? s.gpr[i] & 0xFF : (s.gpr[i - 4] >> 8) & 0xFF;
+    }
+    template <unsigned S>
+    void set_reg(unsigned i, uint32_t v) {
+        if constexpr (S == 4) s.gpr[i] = v;
+        else if constexpr (S == 2) s.gpr[i] = (s.gpr[i] & 0xFFFF0000u) | (v & 0xFFFF);
+        else if (i < 4) s.gpr[i] = (s.gpr[i] & 0xFFFFFF00u) | (v & 0xFF);
+        else s.gpr[i - 4] = (s.gpr[i - 4] & 0xFFFF00FFu) | ((v & 0xFF) << 8);
+    }
+    uint32_t reg_sized(unsigned size, unsigned i) const {
+        return size == 4 ? reg<4>(i) : size == 2 ? reg<2>(i) : reg<1>(i);
+    }
+    void set_reg_sized(unsigned size, unsigned i, uint32_t v) {
+        if (size == 4) set_reg<4>(i, v);
+        else if (size == 2) set_reg<2>(i, v);
+        else set_reg<1>(i, v);
+    }
+
+    uint32_t effective_address(const DecodedInsn& in) const {
+        const MemOperand& m = in.mem;
+        uint32_t ea = static_cast<uint32_t>(m.disp);
+        if (m.base != kNoReg) ea += s.gpr[m.base];
+        if (m.index != kNoReg) ea += s.gpr[m.index] << m.scale;
+        return in.addr32 ? ea : (ea & 0xFFFF);
+    }
+
+    // Virtual-address access with segmentation and paging; faults are thrown.
+    template <unsigned S>
+    uint32_t read(unsigned seg, uint32_t off) {
+        check_segment(seg, off, S, false);
+        return read_linear<S>(s.seg[seg].base + off, user_access());
+    }
+    template <unsigned S>
+    void write(unsigned seg, uint32_t off, uint32_t v) {
+        check_segment(seg, off, S, true);
+        write_linear<S>(s.seg[seg].base + off, v, user_access());
+    }
+    uint32_t read_sized(unsigned size, unsigned seg, uint32_t off) {
+        return size == 4 ? read<4>(seg, off) : size == 2 ? read<2>(seg, off) : read<1>(seg, off);
+    }
+    void write_sized(unsigned size, unsigned seg, uint32_t off, uint32_t v) {
+        if (size == 4) write<4>(seg, off, v);
+        else if (size == 2) write<2>(seg, off, v);
+        else write<1>(seg, off, v);
+    }
+    // Checks that a write to [off, off+size) would succeed (segment and page), without
+    // writing: lets multi-part instructions fault before they commit anything.
+    void probe_write(unsigned seg, uint32_t off, unsigned size);
+    void probe_read(unsigned seg, uint32_t off, unsigned size);
+
+    bool user_access() const { return s.cpl == 3; }
+
+    template <unsigned S>
+    uint32_t read_linear(uint32_t lin, bool user) {
+        if ((lin & 0xFFF) <= 0x1000 - S) {
+            const TlbEntry& e = tlb_[user][(lin >> 12) & (kTlbSize - 1)];
+            if (e.tag_read == (lin & ~0xFFFu) && e.addend) {
+                uint32_t v = 0;
+                std::memcpy(&v, reinterpret_cast<const uint8_t*>(e.addend + lin), S);
+                return v;
+            }
+        }
+        return read_linear_slow(lin, S, user);
+    }
+    template <unsigned S>
+    void write_linear(uint32_t lin, uint32_t v, bool user) {
+        if ((lin & 0xFFF) <= 0x1000 - S) {
+            const TlbEntry& e = tlb_[user][(lin >> 12) & (kTlbSize - 1)];
+            if (e.tag_write == (lin & ~0xFFFu) && e.addend) {
+                std::memcpy(reinterpret_cast<uint8_t*>(e.addend + lin), &v, S);
+                return;
+            }
+        }
+        write_linear_slow(lin, v, S, user);
+    }
+    uint32_t read_linear_slow(uint32_t lin, unsigned size, bool user);
+    void write_linear_slow(uint32_t lin, uint32_t v, unsigned size, bool user);
+    // Supervisor-mode system accesses (descriptor tables, TSS, IDT): SDM Vol. 3 §4.6.1.
+    uint32_t read_system(uint32_t lin, unsigned size) { return read_linear_slow(lin, size, false); }
+    void write_system(uint32_t lin, uint32_t v, unsigned size) { write_linear_slow(lin, v, size, false); }
+    // Linear -> physical; throws #PF. write/user select the permission check.
+    uint32_t translate(uint32_t lin, bool write, bool user);
+    uint32_t translate_fetch(uint32_t lin);
+
+    void check_segment(unsigned seg, uint32_t off, unsigned size, bool write) const {
+        const SegCheck& c = segcheck_[seg];
+        if (!(write ? c.writable : c.readable) || off < c.lo ||
+            uint64_t{off} + size - 1 > c.hi)
+            segment_fault(seg, off, size, write);
+    }
+    [[noreturn]] void segment_fault(unsigned seg, uint32_t off, unsigned size, bool write) const;
+
+    // Stack helpers (SS, address size from SS.B).
+    bool stack32() const { return s.seg[SS].db(); }
+    uint32_t sp() const { return stack32() ? s.gpr[ESP] : (s.gpr[ESP] & 0xFFFF); }
+    void set_sp(uint32_t v) {
+        if (stack32()) s.gpr[ESP] = v;
+        else s.gpr[ESP] = (s.gpr[ESP] & 0xFFFF0000u) | (v & 0xFFFF);
+    }
+    void push(unsigned size, uint32_t v) {
+        uint32_t nsp = sp() - size;
+        if (!stack32()) nsp &= 0xFFFF;
+        write_sized(size, SS, nsp, v);
+        set_sp(nsp);
+    }
+    uint32_t pop(unsigned size) {
+        uint32_t v = read_sized(size, SS, sp());
+        set_sp(sp() + size);
+        return v;
+    }
+    // Reads the stack at offset bytes above the top without popping.
+    uint32_t peek(unsigned size, uint32_t offset) {
+        uint32_t a = sp() + offset;
+        if (!stack32()) a &= 0xFFFF;
+        return read_sized(size, SS, a);
+    }
+
+    // Full EFLAGS (arithmetic bits materialised).
+    uint32_t eflags() const { return (s.eflags & ~ARITH_FLAGS) | compute_arith_flags(s.arith) | 2; }
+    // Writes EFLAGS bits in `mask` (callers apply the privilege rules of POPF/IRET).
+    void set_eflags(uint32_t value, uint32_t mask);
+    unsigned iopl() const { return (s.eflags >> 12) & 3; }
+    bool protected_mode() const { return s.cr0 & CR0_PE; }
+    bool v86() const { return s.eflags & VM; }
+
+    // Segment register loads with every check of SDM Vol. 3 §5 (protected mode) or the
+    // real/v86 rules. load_segment is for data/stack registers (MOV/POP/LxS).
+    void load_segment(unsigned seg, uint16_t selector);
+    void load_segment_real(unsigned seg, uint16_t selector);
+    void set_segment_from_descriptor(unsigned seg, uint16_t selector, uint32_t lo, uint32_t hi);
+    void refresh_segcheck(unsigned seg);
+    void set_cs_for_mode();  // after CS changes: mode bits for the decoder
+
+    // Descriptor access (SDM Vol. 3 §3.5). Throws fault_vector(sel) on table limit.
+    bool read_descriptor(uint16_t selector, uint32_t& lo, uint32_t& hi);  // false: outside table
+    void write_descriptor_hi(uint16_t selector, uint32_t hi);
+    void set_descriptor_accessed(uint16_t selector, uint32_t hi);
+
+    // Far control transfers (far_transfer.cpp).
+    void far_jump(uint16_t selector, uint32_t offset, unsigned opsize);
+    void far_call(uint16_t selector, uint32_t offset, unsigned opsize);
+    void far_return(unsigned opsize, uint16_t pop_bytes);
+    void iret(unsigned opsize);
+    // Task switch (task_switch.cpp). reason: 0 jmp, 1 call/int, 2 iret.
+    enum class TaskSwitchReason { kJump, kCall, kIret, kInterrupt };
+    void task_switch(uint16_t selector, uint32_t desc_lo, uint32_t desc_hi, TaskSwitchReason why,
+                     bool push_error, uint32_t error);
+
+    // Interrupts and exceptions (interrupts.cpp). software: INT n (checks gate DPL).
+    void deliver(uint8_t vector, bool software, bool has_error, uint32_t error, bool external);
+    void raise_software_interrupt(uint8_t vector, bool int3_or_into);
+
+    // Control registers (system.cpp). Writes go through here so that TLB/caches follow.
+    void write_cr(unsigned n, uint32_t v);
+    void flush_tlb();
+    void invalidate_page(uint32_t lin);
+    void set_cpl(unsigned cpl);
+    void halt() { halted_ = true; end_block = true; }
+    void inhibit_interrupts_once();  // STI and MOV/POP SS shadow
+    cpu::Instrumentation* hooks() const { return hooks_; }
+    void notify_control(unsigned reg, uint64_t oldv, uint64_t newv);
+    void notify_table(unsigned which, uint64_t base, uint32_t limit);
+
+    // Port I/O with the protected-mode permission check (IOPL and the TSS I/O bitmap).
+    void check_io(uint16_t port, unsigned size);
+    uint32_t in(uint16_t port, unsigned size) {
+        check_io(port, size);
+        return ports_.read(port, size);
+    }
+    void out(uint16_t port, unsigned size, uint32_t v) {
+        check_io(port, size);
+        ports_.write(port, size, v);
+    }
+    uint64_t read_msr(uint32_t index);
+    void write_msr(uint32_t index, uint64_t value);
+    void cpuid();
+
+private:
+    struct SegCheck {
+        uint32_t lo = 0, hi = 0xFFFF;
+        bool readable = true, writable = true;
+    };
+    static constexpr unsigned kTlbSize = 256;
+
+    Block* fetch_block();
+    Block* build_block(uint32_t lin, uint64_t phys);
+    void execute_block(Block& b);
+    void execute_block_hooked(Block& b);
+    void handle_fault(const GuestFault& f);
+    bool check_interrupts();
+    void trace_block(const Block& b);
+    uint32_t mode_bits() const { return s.seg[CS].db() ? 1 : 0; }
+    void tlb_fill(uint32_t lin, uint32_t phys, bool user, bool writable_entry);
+    void drop_write_entries(uint64_t phys_page);
+
+    cpu::PhysicalMemory& mem_;
+    cpu::PortBus& ports_;
+    const CpuModel& model_;
+    cpu::BlockCache<Block> cache_;
+    std::unique_ptr<Decoder> decoder_;
+    std::unique_ptr<Block> straddler_;  // uncached block of a page-straddling instruction
+    std::array<SegCheck, 6> segcheck_{};
+    TlbEntry tlb_[2][kTlbSize];
+    uint32_t a20_mask_ = 0xFFFFFFFFu;
+    InterruptSource* irq_ = nullptr;
+    cpu::Instrumentation* hooks_ = nullptr;
+    uint32_t trace_ = 0;
+    std::FILE* trace_out_ = nullptr;
+    uint64_t icount_ = 0;
+    uint64_t inhibit_until_ = 0;     // interrupts blocked while icount_ < this
+    bool halted_ = false;
+    bool nmi_pending_ = false;
+    bool in_delivery_ = false;       // for double-fault detection
+    int fault_depth_ = 0;
+    uint8_t first_fault_ = 0;
+    cpu::StopReason stop_ = cpu::StopReason::kRunning;
+    std::string stop_message_;
+
+    friend struct BlockBuilder;
+};
+
+}  // namespace trapeze::x86

@@ -1,0 +1,34 @@
+// A guest exception raised by an instruction: thrown from the handler, caught by the run loop
+// before any of the instruction's state is committed (precise exceptions, DESIGN.md §2).
+#pragma once
+
+#include <cstdint>
+
+namespace trapeze::x86 {
+
+enum Vector : uint8_t {
+    kDE = 0, kDB = 1, kNMI = 2, kBP = 3, kOF = 4, kBR = 5, kUD = 6, kNM = 7, kDF = 8,
+    kTS = 10, kNP = 11, kSS = 12, kGP = 13, kPF = 14, kMF = 16, kAC = 17, kMC = 18,
+};
+
+struct GuestFault {
+    uint8_t vector;
+    bool has_error;
+    uint32_t error;
+};
+
+[[noreturn]] inline void raise_fault(uint8_t vector) { throw GuestFault{vector, false, 0}; }
+[[noreturn]] inline void raise_fault(uint8_t vector, uint32_t error) {
+    throw GuestFault{vector, true, error};
+}
+
+// Thrown after request_stop() to leave the run loop at once (host-side stop, not a guest
+// exception).
+struct StopRun {};
+
+// Exceptions that push an error code (SDM Vol. 3 Table 6-1).
+constexpr bool vector_has_error_code(unsigned v) {
+    return v == kDF || v == kTS || v == kNP || v == kSS || v == kGP || v == kPF || v == kAC;
+}
+
+}  // namespace trapeze::x86

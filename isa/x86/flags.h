@@ -1,0 +1,104 @@
+// Lazy arithmetic flags (CF PF AF ZF SF OF). Handlers record the operation, operands and
+// result; the flags are materialised only when an instruction reads them. Flag definitions
+// follow SDM Vol. 1 Appendix A and the per-instruction "Flags Affected" sections.
+#pragma once
+
+#include <cstdint>
+
+#include "isa/x86/state.h"
+
+namespace trapeze::x86 {
+
+constexpr uint32_t size_mask(unsigned size) {
+    return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
+}
+constexpr uint32_t sign_bit(unsigned size) { return 1u << (8 * size - 1); }
+
+inline uint32_t parity_flag(uint32_t v) {
+    return (__builtin_parity(v & 0xFF) ^ 1) ? PF : 0;
+}
+
+inline void set_lazy(ArithFlags& f, LazyOp op, unsigned size, uint32_t res, uint32_t a, uint32_t b,
+                     uint32_t cin = 0) {
+    f.op = op;
+    f.size = static_cast<uint8_t>(size);
+    f.res = res;
+    f.a = a;
+    f.b = b;
+    f.cin = cin;
+}
+
+inline void set_eager(ArithFlags& f, uint32_t flags) {
+    f.op = LazyOp::kNone;
+    f.eager = flags & ARITH_FLAGS;
+}
+
+inline uint32_t compute_carry(const ArithFlags& f) {
+    const uint32_t m = size_mask(f.size);
+    switch (f.op) {
+    case LazyOp::kNone: return f.eager & CF;
+    case LazyOp::kAdd: return (f.res & m) < (f.a & m) ? CF : 0;
+    case LazyOp::kAdc:
+        return (uint64_t{f.a & m} + (f.b & m) + f.cin) > m ? CF : 0;
+    case LazyOp::kSub: return (f.a & m) < (f.b & m) ? CF : 0;
+    case LazyOp::kSbb: return uint64_t{f.a & m} < uint64_t{f.b & m} + f.cin ? CF : 0;
+    case LazyOp::kLogic: return 0;
+    case LazyOp::kInc:
+    case LazyOp::kDec: return f.cin ? CF : 0;
+    }
+    return 0;
+}
+
+inline uint32_t compute_overflow(const ArithFlags& f) {
+    const uint32_t sb = sign_bit(f.size);
+    switch (f.op) {
+    case LazyOp::kNone: return f.eager & OF;
+    case LazyOp::kAdd:
+    case LazyOp::kAdc: return ((f.a ^ f.res) & (f.b ^ f.res) & sb) ? OF : 0;
+    case LazyOp::kSub:
+    case LazyOp::kSbb: return ((f.a ^ f.b) & (f.a ^ f.res) & sb) ? OF : 0;
+    case LazyOp::kLogic: return 0;
+    case LazyOp::kInc: return (f.res & size_mask(f.size)) == sb ? OF : 0;
+    case LazyOp::kDec: return (f.res & size_mask(f.size)) == sb - 1 ? OF : 0;
+    }
+    return 0;
+}
+
+inline bool flag_zf(const ArithFlags& f) {
+    return f.op == LazyOp::kNone ? (f.eager & ZF) : (f.res & size_mask(f.size)) == 0;
+}
+inline bool flag_sf(const ArithFlags& f) {
+    return f.op == LazyOp::kNone ? (f.eager & SF) : (f.res & sign_bit(f.size)) != 0;
+}
+inline bool flag_cf(const ArithFlags& f) { return compute_carry(f) != 0; }
+inline bool flag_of(const ArithFlags& f) { return compute_overflow(f) != 0; }
+inline bool flag_pf(const ArithFlags& f) {
+    return f.op == LazyOp::kNone ? (f.eager & PF) : parity_flag(f.res) != 0;
+}
+
+inline uint32_t compute_arith_flags(const ArithFlags& f) {
+    if (f.op == LazyOp::kNone) return f.eager;
+    uint32_t fl = compute_carry(f) | compute_overflow(f) | parity_flag(f.res);
+    if ((f.res & size_mask(f.size)) == 0) fl |= ZF;
+    if (f.res & sign_bit(f.size)) fl |= SF;
+    if (f.op != LazyOp::kLogic && ((f.a ^ f.b ^ f.res) & 0x10)) fl |= AF;
+    return fl;
+}
+
+// Evaluates condition code cc (the low nibble of Jcc/SETcc/CMOVcc opcodes, SDM Vol. 1 App. B).
+inline bool eval_condition(const ArithFlags& f, unsigned cc) {
+    bool r;
+    switch (cc >> 1) {
+    case 0: r = flag_of(f); break;                                  // O
+    case 1: r = flag_cf(f); break;                                  // B
+    case 2: r = flag_zf(f); break;                                  // Z
+    case 3: r = flag_cf(f) || flag_zf(f); break;                    // BE
+    case 4: r = flag_sf(f); break;                                  // S
+    case 5: r = flag_pf(f); break;                                  // P
+    case 6: r = flag_sf(f) != flag_of(f); break;                    // L
+    default: r = flag_zf(f) || (flag_sf(f) != flag_of(f)); break;   // LE
+    }
+    return (cc & 1) ? !r : r;
+}
+
+}  // namespace trapeze::x86
