@@ -1,0 +1,71 @@
+#!/bin/sh
+# benches/int-loop.sh [ITERATIONS]
+# The interpreter benchmark of issue "IA-32 core": runs benches/int_loop.asm (a bare-metal
+# integer loop, ~16.5 instructions per iteration) under trapeze and under Debian's Bochs 2.7
+# in one run and prints guest MIPS for both and their ratio. Wall time includes start-up;
+# an empty run of each (ITER=1) is subtracted so the figure is the loop's own speed.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+build=${TRAPEZE_BUILD:-$here/../build}
+trapeze=$build/cli/trapeze
+iters=${1:-20000000}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+[ -x "$trapeze" ] || { echo "build trapeze first ($trapeze missing)" >&2; exit 1; }
+
+nasm -f bin -DITER=$iters -o "$tmp/loop.rom" "$here/int_loop.asm"
+nasm -f bin -DITER=1 -o "$tmp/empty.rom" "$here/int_loop.asm"
+
+now() { date +%s.%N; }
+
+trapeze_time() {  # ROM -> seconds, instructions
+    t0=$(now)
+    "$trapeze" run pc -bios "$1" -debugcon file:"$tmp/t.out" 2> "$tmp/t.err"
+    t1=$(now)
+    insns=$(sed -n 's/^trapeze: \([0-9]*\) instructions.*/\1/p' "$tmp/t.err")
+    echo "$(echo "$t1 - $t0" | bc -l) $insns"
+}
+
+bochs_time() {  # ROM -> seconds (until the guest's cli;hlt is logged)
+    d=$(mktemp -d "$tmp/b.XXXX")
+    cp "$1" "$d/rom.bin"
+    cat > "$d/bochsrc" <<B
+megs: 32
+romimage: file=rom.bin, address=0xffff0000
+cpu: count=1, model=p2_klamath, reset_on_triple_fault=0, ips=100000000
+pci: enabled=0
+clock: sync=none, time0=1
+display_library: rfb, options="timeout=0"
+plugin_ctrl: unmapped=1, biosdev=0, speaker=0, extfpuirq=0, parallel=0, serial=0, gameport=0, iodebug=0, e1000=0, ne2k=0, sb16=0, es1370=0
+port_e9_hack: enabled=1
+log: bochs.log
+debug: action=ignore
+info: action=report
+panic: action=fatal
+B
+    echo c > "$d/rc"
+    t0=$(now)
+    ( cd "$d" && exec bochs -q -f bochsrc -rc rc < /dev/null > stdout 2> stderr ) &
+    pid=$!
+    while ! grep -q "HLT instruction with IF=0" "$d/bochs.log" 2>/dev/null; do
+        kill -0 $pid 2>/dev/null || { echo "bochs exited early" >&2; exit 1; }
+        sleep 0.02
+    done
+    t1=$(now)
+    kill -9 $pid 2>/dev/null || true
+    wait $pid 2>/dev/null || true
+    echo "$t1 - $t0" | bc -l
+}
+
+set -- $(trapeze_time "$tmp/loop.rom"); t_loop=$1; n_loop=$2
+set -- $(trapeze_time "$tmp/empty.rom"); t_empty=$1; n_empty=$2
+checksum=$(cat "$tmp/t.out")
+b_loop=$(bochs_time "$tmp/loop.rom")
+b_empty=$(bochs_time "$tmp/empty.rom")
+n=$((n_loop - n_empty))
+tm=$(echo "$t_loop - $t_empty" | bc -l)
+bm=$(echo "$b_loop - $b_empty" | bc -l)
+printf 'int_loop: %d iterations, %d guest instructions\n' "$iters" "$n"
+printf '  trapeze interpreter: %6.2f s  %7.1f MIPS\n' "$tm" "$(echo "$n / $tm / 1000000" | bc -l)"
+printf '  bochs 2.7          : %6.2f s  %7.1f MIPS\n' "$bm" "$(echo "$n / $bm / 1000000" | bc -l)"
+printf '  ratio trapeze/bochs: %.2fx\n' "$(echo "$bm / $tm" | bc -l)"

@@ -1,0 +1,108 @@
+// Unit tests of the IA-32 core mechanisms: decode-once block cache, soft TLB and paging,
+// self-modifying code, precise exceptions.
+#include <catch2/catch.hpp>
+
+#include "tests/unit/x86_test_machine.h"
+
+using namespace trapeze;
+using namespace trapeze::x86;
+
+TEST_CASE("a loop is decoded once and then runs from the block cache", "[x86][cache]") {
+    test::X86Bench b;
+    b.flat32(0x1000);
+    // mov ecx, 1000 ; l: add eax, ecx ; dec ecx ; jnz l ; cli ; hlt
+    b.poke(0x1000, {0xB9, 0xE8, 0x03, 0x00, 0x00, 0x01, 0xC8, 0x49, 0x75, 0xFB, 0xFA, 0xF4});
+    auto r = b.cpu->run(100000);
+    REQUIRE(r.reason == cpu::StopReason::kHaltedNoWake);
+    REQUIRE(b.cpu->s.gpr[EAX] == 500500);
+    REQUIRE(r.instructions == 1 + 3 * 1000 + 2);
+    // Three blocks (entry, loop body, tail) decoded, however often the loop ran.
+    REQUIRE(b.cpu->cache_stats().blocks_built == 3);
+    REQUIRE(b.cpu->cache_stats().insns_decoded == 9);
+}
+
+TEST_CASE("a store that rewrites the next instruction executes the new bytes", "[x86][smc]") {
+    test::X86Bench b;
+    b.flat32(0x2000);
+    // mov byte [0x2007], 0x40   (C6 05 07 20 00 00 40) ; at 0x2007: inc ecx (41) -> becomes inc eax (40)
+    // then cli; hlt
+    b.poke(0x2000, {0xC6, 0x05, 0x07, 0x20, 0x00, 0x00, 0x40, 0x41, 0xFA, 0xF4});
+    auto r = b.cpu->run(100);
+    REQUIRE(r.reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(b.cpu->s.gpr[EAX] == 1);
+    CHECK(b.cpu->s.gpr[ECX] == 0);
+    CHECK(b.cpu->cache_stats().invalidations >= 1);
+}
+
+TEST_CASE("self-modifying code inside a hot loop is seen on every iteration", "[x86][smc]") {
+    test::X86Bench b;
+    b.flat32(0x3000);
+    // 3000: mov ecx, 5
+    // 3005: l: mov byte [0x3011], cl      (88 0D 11 30 00 00)
+    // 300b: mov eax, 0 ... we patch the imm8 of "add edx, imm8" at 0x300f: 83 C2 xx
+    // Layout: 300b: nop x4 ; 300f: 83 C2 00 -> imm at 3011 ; 3012: dec ecx ; 3013: jnz l ; cli ; hlt
+    b.poke(0x3000, {0xB9, 0x05, 0x00, 0x00, 0x00, 0x88, 0x0D, 0x11, 0x30, 0x00, 0x00, 0x90, 0x90,
+                    0x90, 0x90, 0x83, 0xC2, 0x00, 0x49, 0x75, 0xF0, 0xFA, 0xF4});
+    if (getenv("TRACE")) b.cpu->set_trace(kTraceExec | kTraceCpu, stdout);
+    auto r = b.cpu->run(1000);
+    REQUIRE(r.reason == cpu::StopReason::kHaltedNoWake);
+    // edx = 5 + 4 + 3 + 2 + 1
+    REQUIRE(b.cpu->s.gpr[EDX] == 15);
+}
+
+TEST_CASE("paging: the TLB follows INVLPG and CR3 reloads, A/D bits are set", "[x86][tlb]") {
+    test::X86Bench b;
+    b.flat32(0x1000);
+    // Page directory at 0x10000, one page table at 0x11000 identity-mapping the first 4 MB,
+    // except linear 0x400000.. mapped by a second table at 0x12000.
+    b.poke32(0x10000, 0x11000 | 3);
+    b.poke32(0x10004, 0x12000 | 3);
+    for (uint32_t i = 0; i < 1024; ++i) b.poke32(0x11000 + 4 * i, (i << 12) | 3);
+    b.poke32(0x12000, 0x50000 | 3);  // linear 0x400000 -> physical 0x50000
+    b.poke32(0x50000, 0xAAAAAAAA);
+    b.poke32(0x60000, 0xBBBBBBBB);
+    auto& s = b.cpu->s;
+    b.cpu->write_cr(3, 0x10000);
+    b.cpu->write_cr(0, s.cr0 | CR0_PG);
+    // mov eax, [0x400000] ; mov [0x12000], 0x60003 (remap) ; mov ebx, [0x400000] (stale TLB)
+    // invlpg [0x400000] ; mov edx, [0x400000] ; cli ; hlt
+    b.poke(0x1000, {0xA1, 0x00, 0x00, 0x40, 0x00,
+                    0xC7, 0x05, 0x00, 0x20, 0x01, 0x00, 0x03, 0x00, 0x06, 0x00,
+                    0x8B, 0x1D, 0x00, 0x00, 0x40, 0x00,
+                    0x0F, 0x01, 0x3D, 0x00, 0x00, 0x40, 0x00,
+                    0x8B, 0x15, 0x00, 0x00, 0x40, 0x00, 0xFA, 0xF4});
+    auto r = b.cpu->run(100);
+    REQUIRE(r.reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(s.gpr[EAX] == 0xAAAAAAAA);
+    CHECK(s.gpr[EBX] == 0xAAAAAAAA);  // the TLB still holds the old translation
+    CHECK(s.gpr[EDX] == 0xBBBBBBBB);  // after INVLPG the new one is walked
+    CHECK((b.peek32(0x10004) & 0x20) != 0);   // PDE accessed
+    CHECK((b.peek32(0x12000) & 0x20) != 0);   // PTE accessed
+    CHECK((b.peek32(0x12000) & 0x40) == 0);   // not dirty: only read
+    CHECK((b.peek32(0x11000 + 4 * 0x12) & 0x40) != 0);  // the page-table write dirtied page 0x12
+}
+
+TEST_CASE("a page fault reports CR2 and the error code and commits nothing", "[x86][paging]") {
+    test::X86Bench b;
+    b.flat32(0x1000);
+    b.poke32(0x10000, 0x11000 | 3);
+    for (uint32_t i = 0; i < 1024; ++i) b.poke32(0x11000 + 4 * i, (i << 12) | 3);
+    b.poke32(0x11000 + 4 * 0x200, 0x200000 | 1);  // linear 0x200000: present, read-only
+    // IDT at 0x20000 with a #PF interrupt gate to 0x5000 (cli; hlt)
+    b.poke32(0x20000 + 14 * 8, 0x00085000);
+    b.poke32(0x20000 + 14 * 8 + 4, 0x00008E00);
+    b.poke(0x5000, {0xFA, 0xF4});
+    auto& s = b.cpu->s;
+    s.idtr = {0x20000, 0x7FF};
+    b.cpu->write_cr(3, 0x10000);
+    b.cpu->write_cr(0, s.cr0 | CR0_PG | CR0_WP);
+    // mov eax, 7 ; add [0x200010], eax (write to read-only page: #PF, eax and flags unchanged)
+    b.poke(0x1000, {0xB8, 0x07, 0x00, 0x00, 0x00, 0x01, 0x05, 0x10, 0x00, 0x20, 0x00});
+    auto r = b.cpu->run(100);
+    REQUIRE(r.reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(s.cr2 == 0x200010);
+    CHECK(s.eip == 0x5001 + 1);                  // halted after the handler's hlt
+    CHECK(b.peek32(0x80000 - 12) == 0x1005);     // saved EIP: the faulting ADD
+    CHECK(b.peek32(0x80000 - 16) == 3);          // error code: protection, write, supervisor
+    CHECK(s.gpr[EAX] == 7);
+}
