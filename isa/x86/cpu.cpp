@@ -311,9 +311,11 @@ void X86Cpu::execute_block(Block& b) {
     }
 }
 
-void X86Cpu::execute_block_hooked(Block& b) {
+void X86Cpu::execute_block_hooked(Block& b, size_t max_insns) {
     const uint32_t limit = s.seg[CS].limit;
+    size_t n = 0;
     for (const DecodedInsn& in : b.insns) {
+        if (n++ == max_insns) break;
         if (uint64_t{s.eip} + in.len - 1 > limit) raise_fault(kGP, 0);
         if (trace_ & kTraceExec && trace_out_) {
             uint8_t buf[16];
@@ -423,6 +425,18 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
             Block* b = fetch_block();
             if (trace_ & kTraceInAsm && trace_out_ && b->exec_count == 0) trace_block(*b);
             uint64_t before = icount_;
+            if (s.eflags & TF) {
+                // Single-step (SDM Vol. 3 §17.3.1.4): one instruction, then a #DB trap if TF
+                // was set when it started and it did not itself deliver an event.
+                uint64_t events = deliveries_;
+                execute_block_hooked(*b, 1);
+                s.tsc += icount_ - before;
+                if (deliveries_ == events && stop_ == cpu::StopReason::kRunning) {
+                    s.dr[6] |= 0x4000;  // BS
+                    deliver(kDB, false, false, 0, false);
+                }
+                continue;
+            }
             if (hooks_ || (trace_ & (kTraceExec | kTraceCpu))) execute_block_hooked(*b);
             else execute_block(*b);
             s.tsc += icount_ - before;

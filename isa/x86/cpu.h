@@ -282,7 +282,7 @@ private:
     Block* fetch_block();
     Block* build_block(uint32_t lin, uint64_t phys);
     void execute_block(Block& b);
-    void execute_block_hooked(Block& b);
+    void execute_block_hooked(Block& b, size_t max_insns = SIZE_MAX);
     void handle_fault(const GuestFault& f);
     bool check_interrupts();
     void trace_block(const Block& b);
@@ -307,7 +307,7 @@ private:
     uint64_t inhibit_until_ = 0;     // interrupts blocked while icount_ < this
     bool halted_ = false;
     bool nmi_pending_ = false;
-    bool in_delivery_ = false;       // for double-fault detection
+    uint64_t deliveries_ = 0;        // events delivered (single-step bookkeeping)
     int fault_depth_ = 0;
     uint8_t first_fault_ = 0;
     cpu::StopReason stop_ = cpu::StopReason::kRunning;

@@ -56,10 +56,9 @@ DecodeStatus Decoder::decode(const uint8_t* bytes, size_t avail, bool code32,
     if (!ZYAN_SUCCESS(st)) {
         // 15-byte limit or undefined opcode: #UD (or #GP for too long; the SDM says #GP for
         // instructions longer than 15 bytes, Vol. 3 §22.25; Zydis reports both as errors).
-        out.fn = handler_invalid_opcode;
+        out.fn = st == ZYDIS_STATUS_INSTRUCTION_TOO_LONG ? handler_too_long : handler_invalid_opcode;
         out.form = kFormInvalid;
         out.len = 1;
-        out.flags = (st == ZYDIS_STATUS_INSTRUCTION_TOO_LONG) ? kLock : 0;  // marks "too long"
         return DecodeStatus::kInvalid;
     }
 
@@ -138,6 +137,12 @@ DecodeStatus Decoder::decode(const uint8_t* bytes, size_t avail, bool code32,
     out.form = uint16_t(form);
     if ((f.features & model_.features) != f.features) {
         out.fn = handler_invalid_opcode;  // not on this model: #UD, as the real part does
+        return DecodeStatus::kOk;
+    }
+    // LOCK is #UD unless the instruction accepts it and its destination is memory
+    // (SDM Vol. 2A "LOCK").
+    if ((out.flags & kLock) && (!(zi.attributes & ZYDIS_ATTRIB_ACCEPTS_LOCK) || in.kind[0] != 'm')) {
+        out.fn = handler_invalid_opcode;
         return DecodeStatus::kOk;
     }
     out.fn = f.select(in);

@@ -34,6 +34,7 @@ private:
 
 // Handlers for the pseudo-forms.
 void handler_invalid_opcode(X86Cpu&, const DecodedInsn&);
+void handler_too_long(X86Cpu&, const DecodedInsn&);
 void handler_unimplemented(X86Cpu&, const DecodedInsn&);
 
 }  // namespace trapeze::x86

@@ -47,6 +47,7 @@ void X86Cpu::deliver(uint8_t vector, bool software, bool has_error, uint32_t err
         hooks_->on_exception({uint64_t(s.seg[CS].base + s.eip), vector, error, has_error, external});
     end_block = true;
     halted_ = false;
+    deliveries_++;
 
     if (!protected_mode()) {
         // Real mode: the IVT (SDM Vol. 3 §20.1.4). A vector beyond IDTR.limit is #GP.

@@ -11,11 +11,10 @@ namespace trapeze::x86 {
 
 void raise_ud() { raise_fault(kUD); }
 
-void handler_invalid_opcode(X86Cpu&, const DecodedInsn& in) {
-    // An instruction longer than 15 bytes is #GP(0) (SDM Vol. 3 §22.25); others #UD.
-    if (in.flags & kLock) raise_fault(kGP, 0);
-    raise_fault(kUD);
-}
+void handler_invalid_opcode(X86Cpu&, const DecodedInsn&) { raise_fault(kUD); }
+
+// An instruction longer than 15 bytes is #GP(0) (SDM Vol. 3 §22.25).
+void handler_too_long(X86Cpu&, const DecodedInsn&) { raise_fault(kGP, 0); }
 
 void handler_unimplemented(X86Cpu& c, const DecodedInsn&) {
     uint8_t buf[16];
