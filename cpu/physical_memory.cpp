@@ -4,6 +4,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <sys/mman.h>
+
 namespace trapeze::cpu {
 
 PhysicalMemory::PhysicalMemory(unsigned address_bits)
@@ -11,7 +13,9 @@ PhysicalMemory::PhysicalMemory(unsigned address_bits)
       addr_mask_((uint64_t{1} << address_bits) - 1),
       pages_(size_t{1} << (address_bits - kPageBits)) {}
 
-PhysicalMemory::~PhysicalMemory() = default;
+PhysicalMemory::~PhysicalMemory() {
+    for (auto& [p, n] : mappings_) munmap(p, n);
+}
 
 void PhysicalMemory::set_pages(uint64_t base, uint64_t bytes, uint8_t* host, uint8_t flags) {
     if ((base & kPageMask) || (bytes & kPageMask))
@@ -25,9 +29,12 @@ void PhysicalMemory::set_pages(uint64_t base, uint64_t bytes, uint8_t* host, uin
 }
 
 uint8_t* PhysicalMemory::add_ram(uint64_t base, uint64_t bytes) {
-    auto buf = std::make_unique<uint8_t[]>(bytes);  // value-initialised: zero-filled
-    uint8_t* host = buf.get();
-    buffers_.push_back(std::move(buf));
+    // Anonymous mappings are zero-filled lazily by the host kernel: a 1 GB guest costs
+    // nothing until it touches its memory.
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) throw std::runtime_error("cannot allocate guest RAM");
+    auto* host = static_cast<uint8_t*>(p);
+    mappings_.push_back({host, bytes});
     set_pages(base, bytes, host, kReadable | kWritable);
     return host;
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace trapeze::cpu {
@@ -104,6 +105,7 @@ private:
     uint64_t addr_mask_;
     std::vector<Page> pages_;
     std::vector<std::unique_ptr<uint8_t[]>> buffers_;
+    std::vector<std::pair<uint8_t*, uint64_t>> mappings_;
     std::vector<Region> mmio_;
     bool unassigned_ = false;
     std::function<void(uint64_t)> code_write_;

@@ -135,7 +135,11 @@ void X86Cpu::set_eflags(uint32_t value, uint32_t mask) {
 // ---- paging ----------------------------------------------------------------------------------
 
 uint32_t X86Cpu::translate(uint32_t lin, bool write, bool user) {
-    if (!(s.cr0 & CR0_PG)) return lin & a20_mask_;
+    if (!(s.cr0 & CR0_PG)) {
+        uint32_t phys = lin & a20_mask_;
+        tlb_fill(lin, phys, user, true);
+        return phys;
+    }
     // 32-bit paging, SDM Vol. 3 §4.3. A/D bits are set only when the access succeeds (as
     // Bochs and the P6 do: the walk's permission checks precede the A/D updates).
     auto page_fault = [&](uint32_t code) {
