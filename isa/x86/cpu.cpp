@@ -201,11 +201,13 @@ void X86Cpu::drop_write_entries(uint64_t phys_page) {
 }
 
 void X86Cpu::flush_tlb() {
+    chain_epoch_++;
     for (auto& set : tlb_)
         for (TlbEntry& e : set) e = TlbEntry{};
 }
 
 void X86Cpu::invalidate_page(uint32_t lin) {
+    chain_epoch_++;
     for (auto& set : tlb_) {
         TlbEntry& e = set[(lin >> 12) & (kTlbSize - 1)];
         if ((e.tag_read & ~0xFFFu) == (lin & ~0xFFFu)) e = TlbEntry{};
@@ -272,6 +274,7 @@ Block* X86Cpu::build_block(uint32_t lin, uint64_t phys) {
             b->insns.push_back(in);
             b->bytes = in.len;
             b->phys_last = phys + avail - 1;  // the block is not cached (see fetch_block)
+            b->valid = false;  // never cached, never linked: rebuilt at each execution
             straddler_ = std::move(b);
             return straddler_.get();
         }
@@ -286,6 +289,21 @@ Block* X86Cpu::build_block(uint32_t lin, uint64_t phys) {
     b->bytes = off;
     b->phys_last = phys + off - 1;
     return cache_.insert(std::move(b));
+}
+
+Block* X86Cpu::chained_block(Block* prev) {
+    const uint64_t ep = epoch();
+    const uint32_t base = s.seg[CS].base;
+    const uint32_t ctx = (uint32_t(s.cpl) << 8) | mode_bits();
+    for (const Block::Link& l : prev->links)
+        if (l.eip == s.eip && l.epoch == ep && l.cs_base == base && l.context == ctx) return l.block;
+    Block* b = fetch_block();
+    if (b->valid) {
+        Block::Link& l = prev->links[prev->next_link];
+        prev->next_link ^= 1;
+        l = {s.eip, base, ctx, epoch(), b};
+    }
+    return b;
 }
 
 Block* X86Cpu::fetch_block() {
@@ -402,6 +420,7 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
     stop_ = cpu::StopReason::kRunning;
     stop_message_.clear();
     const uint64_t limit = max_insns ? icount_ + max_insns : UINT64_MAX;
+    Block* prev = nullptr;  // the block just run, when control simply flowed out of it
     while (stop_ == cpu::StopReason::kRunning) {
         if (icount_ >= limit) {
             stop_ = cpu::StopReason::kInsnLimit;
@@ -409,10 +428,12 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
                                         s.seg[CS].selector, s.eip);
             break;
         }
-        cache_.collect_garbage();
+        if (!prev) cache_.collect_garbage();
         end_block = false;
+        Block* from = prev;
+        prev = nullptr;
         try {
-            check_interrupts();
+            if (check_interrupts()) from = nullptr;
             if (halted_) {
                 bool can_wake = (s.eflags & IF) && irq_;
                 if (!can_wake && !nmi_pending_) {
@@ -426,7 +447,7 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
                 s.tsc += 1;
                 continue;
             }
-            Block* b = fetch_block();
+            Block* b = from && from->valid ? chained_block(from) : fetch_block();
             if (trace_ & kTraceInAsm && trace_out_ && b->exec_count == 0) trace_block(*b);
             uint64_t before = icount_;
             if (s.eflags & TF) {
@@ -444,6 +465,8 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
             if (hooks_ || (trace_ & (kTraceExec | kTraceCpu))) execute_block_hooked(*b);
             else execute_block(*b);
             s.tsc += icount_ - before;
+            // Chain only when control left the block normally (no mode or mapping change).
+            if (!end_block && b->valid) prev = b;
         } catch (const GuestFault& f) {
             handle_fault(f);
         } catch (const StopRun&) {

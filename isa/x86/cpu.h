@@ -36,6 +36,17 @@ struct Block {
     uint32_t bytes = 0;       // code bytes covered (for the CS limit check)
     std::vector<DecodedInsn> insns;
     uint64_t exec_count = 0;
+    // Direct links to the blocks that followed this one (block chaining): valid while the
+    // epoch matches, i.e. no TLB flush, privilege change or cache invalidation happened.
+    struct Link {
+        uint32_t eip = 0;
+        uint32_t cs_base = 0;
+        uint32_t context = 0;   // CPL and code-segment size the link was made under
+        uint64_t epoch = ~0ull;
+        Block* block = nullptr;
+    };
+    Link links[2];
+    uint8_t next_link = 0;
 };
 
 // Source of external maskable interrupts (the machine's PIC).
@@ -280,6 +291,8 @@ private:
     static constexpr unsigned kTlbSize = 256;
 
     Block* fetch_block();
+    Block* chained_block(Block* prev);
+    uint64_t epoch() const { return chain_epoch_ + (cache_.generation() << 32); }
     Block* build_block(uint32_t lin, uint64_t phys);
     void execute_block(Block& b);
     void execute_block_hooked(Block& b, size_t max_insns = SIZE_MAX);
@@ -307,6 +320,7 @@ private:
     uint64_t inhibit_until_ = 0;     // interrupts blocked while icount_ < this
     bool halted_ = false;
     bool nmi_pending_ = false;
+    uint64_t chain_epoch_ = 0;       // bumped whenever linear->block mappings may change
     uint64_t deliveries_ = 0;        // events delivered (single-step bookkeeping)
     int fault_depth_ = 0;
     uint8_t first_fault_ = 0;

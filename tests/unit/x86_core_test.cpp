@@ -106,3 +106,15 @@ TEST_CASE("a page fault reports CR2 and the error code and commits nothing", "[x
     CHECK(b.peek32(0x80000 - 16) == 3);          // error code: protection, write, supervisor
     CHECK(s.gpr[EAX] == 7);
 }
+
+TEST_CASE("an instruction straddling a page boundary runs correctly in a hot loop", "[x86][cache]") {
+    test::X86Bench b;
+    b.flat32(0x1FF8);
+    // 1ff8: mov ecx, 100 (5 bytes) ; 1ffd: add eax, 0x01020304 (05 04 03 02 01: crosses 0x2000)
+    // 2002: dec ecx ; 2003: jnz 1ffd ; cli ; hlt
+    b.poke(0x1FF8, {0xB9, 0x64, 0x00, 0x00, 0x00, 0x05, 0x04, 0x03, 0x02, 0x01, 0x49, 0x75, 0xF8,
+                    0xFA, 0xF4});
+    auto r = b.cpu->run(10000);
+    REQUIRE(r.reason == cpu::StopReason::kHaltedNoWake);
+    REQUIRE(b.cpu->s.gpr[EAX] == 100u * 0x01020304u);
+}

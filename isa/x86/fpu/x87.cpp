@@ -118,7 +118,10 @@ using HostThunk = void (*)(HostImage&, uint8_t*);
 using HostFlagsThunk = uint16_t (*)(HostImage&);
 using HostFcmovThunk = void (*)(HostImage&, uint32_t);
 
-// The 64 register forms ESC C0..FF of one ESC byte, indexed by ModR/M - 0xC0.
+// The 64 register forms ESC C0..FF of one ESC byte, indexed by ModR/M - 0xC0. The tables hold
+// every encoding for simplicity, but only the forms named by the X87 methods below are ever
+// executed: never a control instruction (FNSTSW AX would clobber AX behind the compiler's
+// back), a P6 #UD encoding, or FISTTP.
 template <uint8_t Esc, std::size_t... I>
 constexpr std::array<HostThunk, 64> make_register_block(std::index_sequence<I...>) {
     return {&host_register_form<Esc, static_cast<uint8_t>(0xC0 + I)>...};

@@ -94,7 +94,10 @@ enum class X87Constant : uint8_t { One = 0, Log2Ten = 1, Log2E = 2, Pi = 3, Log1
 
 class X87 {
 public:
-    X87() = default;
+    // The state after RESET (see X87State::power_on_reset); the interpreter calls reset() on
+    // RESET but not on INIT.
+    X87() { reset(); }
+    void reset() { state_.power_on_reset(); }
 
     X87State& state() { return state_; }
     const X87State& state() const { return state_; }

@@ -91,6 +91,14 @@ void X87State::update_summary() {
     }
 }
 
+void X87State::power_on_reset() {
+    physical.fill(Float80{});
+    initialize();
+    control = 0x0040;
+    nonempty = 0xFF;
+    mxcsr = mxcsr_default;
+}
+
 void X87State::initialize() {
     control = fcw::DEFAULT;
     status = 0;

@@ -165,6 +165,11 @@ struct X87State {
     // exception flag is set whose mask bit is clear (SDM Vol. 1 §8.1.3.5, §8.6).
     void update_summary();
 
+    // The state after RESET (SDM Vol. 3 §9.1.1, table 9-1, P6 column): control 0x0040 (all
+    // exceptions unmasked), status 0, tag word 0x5555 (every register non-empty, +0.0),
+    // pointers and opcode 0, MXCSR 0x1F80. INIT leaves the x87 state unchanged.
+    void power_on_reset();
+
     // The state after FNINIT (SDM Vol. 2 "FINIT/FNINIT"): control 0x037F,
     // status 0, all registers empty, pointers and opcode 0. Register contents are kept.
     void initialize();
