@@ -5,13 +5,14 @@
 #include <algorithm>
 
 #include "isa/x86/decoder.h"
+#include "isa/x86/fpu/x87.h"
 #include "isa/x86/instruction_table.h"
 
 namespace trapeze::x86 {
 
 X86Cpu::X86Cpu(cpu::PhysicalMemory& mem, cpu::PortBus& ports, const CpuModel& model)
     : mem_(mem), ports_(ports), model_(model), cache_(mem),
-      decoder_(std::make_unique<Decoder>(model)) {
+      decoder_(std::make_unique<Decoder>(model)), fpu_(std::make_unique<X87>()) {
     mem_.set_code_write_observer([this](uint64_t page) {
         cache_.invalidate_page(page);
         end_block = true;  // the running block may have just rewritten itself
@@ -44,6 +45,7 @@ void X86Cpu::reset() {
     halted_ = false;
     nmi_pending_ = false;
     inhibit_until_ = 0;
+    fpu_->reset();
     flush_tlb();
     cache_.flush();
 }

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -98,6 +99,12 @@ public:
     X86State s;
 
     // --- for instruction semantics -------------------------------------------------------
+    X87& fpu() { return *fpu_; }
+    // FERR# (CR0.NE = 0): the board routes it to IRQ13 (SDM Vol. 1 §8.7, DOS-compatible mode).
+    void set_ferr_handler(std::function<void()> fn) { ferr_ = std::move(fn); }
+    void signal_ferr() { if (ferr_) ferr_(); }
+    bool has_ferr_handler() const { return bool(ferr_); }
+
     uint32_t next_eip = 0;       // EIP of the next instruction (branches overwrite)
     bool end_block = false;      // the instruction changed something blocks depend on
 
@@ -308,6 +315,8 @@ private:
     const CpuModel& model_;
     cpu::BlockCache<Block> cache_;
     std::unique_ptr<Decoder> decoder_;
+    std::unique_ptr<X87> fpu_;
+    std::function<void()> ferr_;
     std::unique_ptr<Block> straddler_;  // uncached block of a page-straddling instruction
     std::array<SegCheck, 6> segcheck_{};
     TlbEntry tlb_[2][kTlbSize];

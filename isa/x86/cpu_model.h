@@ -25,6 +25,7 @@ enum ModelFeature : uint32_t {
     kFeatUmip = 1u << 13,      // CR4.UMIP
     kFeatRdpmc = 1u << 14,
     kFeatDe = 1u << 15,        // debugging extensions
+    kFeatSse3 = 1u << 16,      // never set: marks forms no supported model has
 };
 
 struct CpuModel {

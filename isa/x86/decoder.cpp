@@ -66,7 +66,8 @@ DecodeStatus Decoder::decode(const uint8_t* bytes, size_t avail, bool code32,
     out.opsize = static_cast<uint8_t>(zi.operand_width / 8);
     if (out.opsize == 0) out.opsize = code32 ? 4 : 2;
     out.addr32 = zi.address_width == 32;
-    out.opcode = zi.opcode;
+    // For x87 forms: escape byte and ModR/M (the handler dispatches on them).
+    out.opcode = uint16_t((zi.opcode << 8) | (zi.raw.modrm.mod << 6) | (zi.raw.modrm.reg << 3) | zi.raw.modrm.rm);
     out.cc = zi.opcode & 0xF;
     if (zi.attributes & ZYDIS_ATTRIB_HAS_LOCK) out.flags |= kLock;
     if (zi.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE)) out.flags |= kRep;

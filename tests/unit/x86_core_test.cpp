@@ -2,6 +2,7 @@
 // self-modifying code, precise exceptions.
 #include <catch2/catch.hpp>
 
+#include "isa/x86/fpu/x87.h"
 #include "tests/unit/x86_test_machine.h"
 
 using namespace trapeze;
@@ -117,4 +118,33 @@ TEST_CASE("an instruction straddling a page boundary runs correctly in a hot loo
     auto r = b.cpu->run(10000);
     REQUIRE(r.reason == cpu::StopReason::kHaltedNoWake);
     REQUIRE(b.cpu->s.gpr[EAX] == 100u * 0x01020304u);
+}
+
+TEST_CASE("x87 instructions reach the FPU unit with their memory operands", "[x86][x87]") {
+    test::X86Bench b;
+    b.flat32(0x1000);
+    // fninit ; fld1 ; fadd st0,st0 ; fild dword [0x3000] (=5) ; fmulp st1,st0 ; fistp dword [0x3004]
+    // fnstsw ax ; cli ; hlt
+    b.poke32(0x3000, 5);
+    b.poke(0x1000, {0xDB, 0xE3, 0xD9, 0xE8, 0xDC, 0xC0, 0xDB, 0x05, 0x00, 0x30, 0x00, 0x00,
+                    0xDE, 0xC9, 0xDB, 0x1D, 0x04, 0x30, 0x00, 0x00, 0xDF, 0xE0, 0xFA, 0xF4});
+    auto r = b.cpu->run(100);
+    REQUIRE(r.reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(b.peek32(0x3004) == 10);
+    CHECK((b.cpu->s.gpr[EAX] & 0x3800) == 0);  // TOP back to 0
+}
+
+TEST_CASE("x87 with CR0.TS raises #NM before touching the FPU", "[x86][x87]") {
+    test::X86Bench b;
+    b.flat32(0x1000);
+    b.poke32(0x20000 + 7 * 8, 0x00085000);  // #NM gate -> 0x5000: cli; hlt
+    b.poke32(0x20000 + 7 * 8 + 4, 0x00008E00);
+    b.poke(0x5000, {0xFA, 0xF4});
+    b.cpu->s.idtr = {0x20000, 0x7FF};
+    b.cpu->s.cr0 |= CR0_TS;
+    b.poke(0x1000, {0xD9, 0xE8, 0xFA, 0xF4});  // fld1
+    auto r = b.cpu->run(100);
+    REQUIRE(r.reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(b.peek32(0x80000 - 12) == 0x1000);  // #NM is a fault at the FLD1
+    CHECK((b.cpu->fpu().state().status & 0x3800) == 0);
 }

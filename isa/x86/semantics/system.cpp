@@ -367,8 +367,6 @@ Handler sel_hlt(SelectorInput&) { return hlt; }
 Handler sel_invd(SelectorInput&) { return invd; }
 Handler sel_invlpg(SelectorInput&) { return invlpg; }
 
-static void fwait(X86Cpu&, const DecodedInsn&) {}
-Handler sel_fwait(SelectorInput&) { return fwait; }
 
 // ---- identification, time stamp, MSRs --------------------------------------------------------
 
