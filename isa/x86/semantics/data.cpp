@@ -252,38 +252,36 @@ static void popa(X86Cpu& c, const DecodedInsn& in) {
 Handler sel_pusha(SelectorInput&) { return pusha; }
 Handler sel_popa(SelectorInput&) { return popa; }
 
-// ENTER imm16, imm8 (SDM Vol. 2A ENTER): nesting level taken modulo 32.
+// ENTER imm16, imm8 (SDM Vol. 2A ENTER): the nesting level is taken modulo 32; the frame
+// pointers of outer levels are copied from [EBP - k*size]. Every stack slot the instruction
+// writes is checked before the first write.
 static void enter(X86Cpu& c, const DecodedInsn& in) {
-    unsigned S = in.opsize;
-    uint32_t size = in.imm & 0xFFFF;
-    unsigned level = in.imm2 & 0x1F;
-    bool s32 = c.stack32();
-    uint32_t mask = s32 ? 0xFFFFFFFFu : 0xFFFF;
+    const unsigned S = in.opsize;
+    const uint32_t alloc = in.imm & 0xFFFF;
+    const unsigned level = in.imm2 & 0x1F;
+    const bool s32 = c.stack32();
+    const uint32_t smask = s32 ? 0xFFFFFFFFu : 0xFFFFu;
+    const unsigned pushes = level ? level + 1 : 1;
     uint32_t sp = c.sp();
-    uint32_t ebp = c.s.gpr[EBP];
-    // Check the whole frame before committing anything.
-    uint32_t frame_bytes = S * (1 + level) + size;
-    c.probe_write(SS, (sp - S * (1 + level) - (level ? 0 : 0)) & mask, S * (1 + level));
-    (void)frame_bytes;
-    sp = (sp - S) & mask;
+    c.probe_write(SS, (sp - pushes * S) & smask, pushes * S);
+    const uint32_t ebp = c.s.gpr[EBP];
+    sp = (sp - S) & smask;
     c.write_sized(S, SS, sp, S == 2 ? ebp & 0xFFFF : ebp);
-    uint32_t frame_temp = sp;
+    const uint32_t frame_temp = sp;
     if (level > 0) {
-        uint32_t bp = ebp;
+        uint32_t bp = ebp & smask;
         for (unsigned i = 1; i < level; ++i) {
-            bp = (bp - S) & (s32 ? 0xFFFFFFFFu : 0xFFFF);
+            bp = (bp - S) & smask;
             uint32_t v = c.read_sized(S, SS, bp);
-            sp = (sp - S) & mask;
+            sp = (sp - S) & smask;
             c.write_sized(S, SS, sp, v);
         }
-        sp = (sp - S) & mask;
-        c.write_sized(S, SS, sp, frame_temp);
+        sp = (sp - S) & smask;
+        c.write_sized(S, SS, sp, S == 2 ? frame_temp & 0xFFFF : frame_temp);
     }
-    uint32_t new_sp = (sp - size) & mask;
-    c.probe_write(SS, new_sp, 1);
     if (S == 2) c.set_reg<2>(EBP, frame_temp);
     else c.s.gpr[EBP] = frame_temp;
-    c.set_sp(new_sp);
+    c.set_sp((sp - alloc) & smask);
 }
 Handler sel_enter(SelectorInput&) { return enter; }
 
