@@ -83,10 +83,7 @@ int run_pc(trapeze::cli::Args& args) {
 int main(int argc, char** argv) {
     try {
         trapeze::cli::Args args(argc, argv);
-        if (args.done()) {
-            fmt::print(stderr, "{}", kUsage);
-            return 1;
-        }
+        if (args.done()) throw UsageError("no command given (usage: trapeze help)");
         std::string_view cmd = args.next();
         if (cmd == "help" || cmd == "--help" || cmd == "-h") {
             fmt::print("{}", kUsage);

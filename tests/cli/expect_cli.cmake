@@ -1,0 +1,21 @@
+# Runs a trapeze command line and checks its exit status and that stderr matches a regex.
+#   -DCMD="exe|arg|arg" -DEXIT=N -DREGEX=... [-DSTDOUT_REGEX=...]
+string(REPLACE "|" ";" CMD "${CMD}")
+execute_process(COMMAND ${CMD} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 60)
+if(NOT rc STREQUAL "${EXIT}")
+  message(FATAL_ERROR "exit status ${rc}, expected ${EXIT}\nstdout: ${out}\nstderr: ${err}")
+endif()
+if(DEFINED REGEX AND NOT err MATCHES "${REGEX}")
+  message(FATAL_ERROR "stderr does not match '${REGEX}':\n${err}")
+endif()
+if(DEFINED STDOUT_REGEX AND NOT out MATCHES "${STDOUT_REGEX}")
+  message(FATAL_ERROR "stdout does not match '${STDOUT_REGEX}':\n${out}")
+endif()
+# A bad-input error is exactly one line.
+if(rc STREQUAL "1")
+  string(REGEX MATCHALL "\n" lines "${err}")
+  list(LENGTH lines n)
+  if(n GREATER 1)
+    message(FATAL_ERROR "error message is ${n} lines, expected one:\n${err}")
+  endif()
+endif()
