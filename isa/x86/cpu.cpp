@@ -361,6 +361,17 @@ void X86Cpu::execute_block_hooked(Block& b, size_t max_insns) {
     }
 }
 
+void X86Cpu::feed_engine(Block& b) {
+    if (engine_->ready.load(std::memory_order_acquire)) engine_->install_ready();
+    if (b.exec_count + 1 == engine_->threshold && b.valid && !b.native_owner) engine_->block_hot(b);
+}
+
+void X86Cpu::set_trace_engine(TraceEngine* engine) {
+    engine_ = engine;
+    cache_.flush();  // drops every block and with it any compiled code
+    cache_.collect_garbage();
+}
+
 bool X86Cpu::check_interrupts() {
     if (icount_ < inhibit_until_) return false;
     if (nmi_pending_) {
@@ -422,6 +433,7 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
     stop_ = cpu::StopReason::kRunning;
     stop_message_.clear();
     const uint64_t limit = max_insns ? icount_ + max_insns : UINT64_MAX;
+    insn_limit_ = limit;
     Block* prev = nullptr;  // the block just run, when control simply flowed out of it
     while (stop_ == cpu::StopReason::kRunning) {
         if (icount_ >= limit) {
@@ -465,7 +477,11 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
                 continue;
             }
             if (hooks_ || (trace_ & (kTraceExec | kTraceCpu))) execute_block_hooked(*b);
-            else execute_block(*b);
+            else if (b->native && b->native(*this, &before)) {
+            } else {
+                if (engine_) feed_engine(*b);
+                execute_block(*b);
+            }
             s.tsc += icount_ - before;
             // Chain only when control left the block normally (no mode or mapping change).
             if (!end_block && b->valid) prev = b;

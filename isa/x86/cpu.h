@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -26,6 +27,12 @@ namespace trapeze::x86 {
 
 class X87;
 class Decoder;
+class X86Cpu;
+
+// Compiled code for a trace that starts at a block (installed by a TraceEngine). Returns 0
+// when its entry guard failed and nothing ran (the interpreter then runs the block), else 1.
+// tsc_base: the instruction count up to which the run loop has advanced the TSC.
+using NativeTrace = int (*)(X86Cpu& cpu, uint64_t* tsc_base);
 
 // A decoded basic block: straight-line instructions on one physical page, ending at a
 // control transfer, a serializing instruction or the page end.
@@ -48,6 +55,25 @@ struct Block {
     };
     Link links[2];
     uint8_t next_link = 0;
+    // Second tier (binary_translate/): compiled code entered at this block, and the owner of
+    // that code. The owner is released with the block, i.e. when the graveyard is emptied
+    // between blocks, never while the code runs.
+    NativeTrace native = nullptr;
+    std::shared_ptr<void> native_owner;
+};
+
+// A second execution tier that the run loop feeds with hot blocks. binary_translate/
+// implements it; the CPU knows only this interface.
+class TraceEngine {
+public:
+    virtual ~TraceEngine() = default;
+    // On the CPU's thread, before the threshold-th interpreted execution of a cached block,
+    // with the CPU state at the block's entry. May queue a compilation (and set native_owner).
+    virtual void block_hot(Block& b) = 0;
+    // On the CPU's thread, when `ready` is set: installs finished code into blocks.
+    virtual void install_ready() = 0;
+    uint64_t threshold = 64;
+    std::atomic<bool> ready{false};
 };
 
 // Source of external maskable interrupts (the machine's PIC).
@@ -95,6 +121,15 @@ public:
     cpu::PortBus& ports() { return ports_; }
     const cpu::BlockCacheStats& cache_stats() const { return cache_.stats; }
     std::string describe_state() const;  // registers, for traces and triple-fault reports
+    // Attaches a second tier (nullptr: interpreter only). Empties the block cache; not from
+    // inside run().
+    void set_trace_engine(TraceEngine* engine);
+    TraceEngine* trace_engine() const { return engine_; }
+    // For trace formation: the cached block at (phys, mode), the current chaining epoch and
+    // the context (CPL, code size) that links record.
+    Block* cached_block(uint64_t phys, uint32_t mode) { return cache_.find(phys, mode); }
+    uint64_t link_epoch() const { return epoch(); }
+    uint32_t link_context() const { return (uint32_t(s.cpl) << 8) | mode_bits(); }
 
     X86State s;
 
@@ -299,6 +334,7 @@ private:
 
     Block* fetch_block();
     Block* chained_block(Block* prev);
+    void feed_engine(Block& b);
     uint64_t epoch() const { return chain_epoch_ + (cache_.generation() << 32); }
     Block* build_block(uint32_t lin, uint64_t phys);
     void execute_block(Block& b);
@@ -326,6 +362,8 @@ private:
     uint32_t trace_ = 0;
     std::FILE* trace_out_ = nullptr;
     uint64_t icount_ = 0;
+    uint64_t insn_limit_ = UINT64_MAX;  // run()'s instruction limit (compiled traces check it)
+    TraceEngine* engine_ = nullptr;
     uint64_t inhibit_until_ = 0;     // interrupts blocked while icount_ < this
     bool halted_ = false;
     bool nmi_pending_ = false;
@@ -337,6 +375,7 @@ private:
     std::string stop_message_;
 
     friend struct BlockBuilder;
+    friend struct TraceRuntime;  // binary_translate/jit_runtime.cpp: compiled traces' glue
 };
 
 }  // namespace trapeze::x86

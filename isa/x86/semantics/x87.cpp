@@ -26,6 +26,16 @@ void write_bytes(X86Cpu& c, unsigned seg, uint32_t ea, const std::array<uint8_t,
         c.write<1>(seg, a32 ? ea + uint32_t(i) : ((ea + uint32_t(i)) & 0xFFFF), bytes[i]);
 }
 
+// An x87 store: the destination is checked first (the FPU state must not change if the
+// store would fault), then the operation runs, then its bytes are written unless an
+// unmasked exception suppressed them.
+template <size_t N, class Op>
+void store_operand(X86Cpu& c, unsigned seg, uint32_t ea, bool a32, Op&& op) {
+    c.probe_write(seg, ea, unsigned(N));
+    X87Store<N> r = op();
+    if (r.write) write_bytes(c, seg, ea, r.bytes, N, a32);
+}
+
 X87EnvFormat env_format(X86Cpu& c, unsigned opsize) {
     bool real = !c.protected_mode() || c.v86();
     if (opsize == 4) return real ? X87EnvFormat::Real32 : X87EnvFormat::Protected32;
@@ -93,12 +103,7 @@ void x87_memory(X86Cpu& c, const DecodedInsn& in, uint8_t esc, uint8_t modrm, co
         switch (reg) {
         case 0: read_bytes(c, seg, ea, buf, 4, a32); return done(f.fld_m32fp(site, buf));
         case 2:
-        case 3: {
-            c.probe_write(seg, ea, 4);
-            auto r = f.fst_m32fp(site, reg == 3);
-            if (r.write) write_bytes(c, seg, ea, r.bytes, 4, a32);
-            return;
-        }
+        case 3: return store_operand<4>(c, seg, ea, a32, [&] { return f.fst_m32fp(site, reg == 3); });
         case 4: {
             auto fmt = env_format(c, in.opsize);
             read_bytes(c, seg, ea, buf, env_image_size(fmt), a32);
@@ -120,31 +125,16 @@ void x87_memory(X86Cpu& c, const DecodedInsn& in, uint8_t esc, uint8_t modrm, co
         switch (reg) {
         case 0: read_bytes(c, seg, ea, buf, 4, a32); return done(f.fild_m32int(site, buf));
         case 2:
-        case 3: {
-            c.probe_write(seg, ea, 4);
-            auto r = f.fist_m32int(site, reg == 3);
-            if (r.write) write_bytes(c, seg, ea, r.bytes, 4, a32);
-            return;
-        }
+        case 3: return store_operand<4>(c, seg, ea, a32, [&] { return f.fist_m32int(site, reg == 3); });
         case 5: read_bytes(c, seg, ea, buf, 10, a32); return done(f.fld_m80fp(site, buf));
-        case 7: {
-            c.probe_write(seg, ea, 10);
-            auto r = f.fstp_m80fp(site);
-            if (r.write) write_bytes(c, seg, ea, r.bytes, 10, a32);
-            return;
-        }
+        case 7: return store_operand<10>(c, seg, ea, a32, [&] { return f.fstp_m80fp(site); });
         default: raise_fault(kUD);  // /1 is FISTTP (SSE3)
         }
     case 0xDD:
         switch (reg) {
         case 0: read_bytes(c, seg, ea, buf, 8, a32); return done(f.fld_m64fp(site, buf));
         case 2:
-        case 3: {
-            c.probe_write(seg, ea, 8);
-            auto r = f.fst_m64fp(site, reg == 3);
-            if (r.write) write_bytes(c, seg, ea, r.bytes, 8, a32);
-            return;
-        }
+        case 3: return store_operand<8>(c, seg, ea, a32, [&] { return f.fst_m64fp(site, reg == 3); });
         case 4: {
             auto fmt = env_format(c, in.opsize);
             read_bytes(c, seg, ea, buf, save_image_size(fmt), a32);
@@ -165,26 +155,11 @@ void x87_memory(X86Cpu& c, const DecodedInsn& in, uint8_t esc, uint8_t modrm, co
         switch (reg) {
         case 0: read_bytes(c, seg, ea, buf, 2, a32); return done(f.fild_m16int(site, buf));
         case 2:
-        case 3: {
-            c.probe_write(seg, ea, 2);
-            auto r = f.fist_m16int(site, reg == 3);
-            if (r.write) write_bytes(c, seg, ea, r.bytes, 2, a32);
-            return;
-        }
+        case 3: return store_operand<2>(c, seg, ea, a32, [&] { return f.fist_m16int(site, reg == 3); });
         case 4: read_bytes(c, seg, ea, buf, 10, a32); return done(f.fbld(site, buf));
         case 5: read_bytes(c, seg, ea, buf, 8, a32); return done(f.fild_m64int(site, buf));
-        case 6: {
-            c.probe_write(seg, ea, 10);
-            auto r = f.fbstp(site);
-            if (r.write) write_bytes(c, seg, ea, r.bytes, 10, a32);
-            return;
-        }
-        case 7: {
-            c.probe_write(seg, ea, 8);
-            auto r = f.fistp_m64int(site);
-            if (r.write) write_bytes(c, seg, ea, r.bytes, 8, a32);
-            return;
-        }
+        case 6: return store_operand<10>(c, seg, ea, a32, [&] { return f.fbstp(site); });
+        case 7: return store_operand<8>(c, seg, ea, a32, [&] { return f.fistp_m64int(site); });
         default: raise_fault(kUD);
         }
     }
