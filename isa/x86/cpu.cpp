@@ -181,6 +181,7 @@ uint32_t X86Cpu::translate(uint32_t lin, bool write, bool user) {
 }
 
 void X86Cpu::tlb_fill(uint32_t lin, uint32_t phys, bool user, bool writable_entry) {
+    if (data_breakpoints_) return;  // every access must reach the slow path's checks
     TlbEntry& e = tlb_[user][(lin >> 12) & (kTlbSize - 1)];
     uint32_t page = lin & ~0xFFFu, ppage = phys & ~0xFFFu;
     const auto& p = mem_.page(ppage);
@@ -218,7 +219,49 @@ void X86Cpu::invalidate_page(uint32_t lin) {
 
 uint32_t X86Cpu::translate_fetch(uint32_t lin) { return translate(lin, false, s.cpl == 3); }
 
+// ---- debug registers (SDM Vol. 3 §17.2-17.3) --------------------------------------------------
+
+void X86Cpu::update_debug_registers() {
+    const uint32_t dr7 = s.dr[7];
+    code_breakpoints_ = data_breakpoints_ = false;
+    for (unsigned i = 0; i < 4; ++i) {
+        if (!((dr7 >> (2 * i)) & 3)) continue;
+        unsigned rw = (dr7 >> (16 + 4 * i)) & 3;
+        if (rw == 0) code_breakpoints_ = true;
+        else if (rw != 2) data_breakpoints_ = true;  // RW=10b (I/O) needs CR4.DE: not modelled
+    }
+    flush_tlb();
+    end_block = true;
+}
+
+void X86Cpu::check_data_breakpoints(uint32_t lin, unsigned size, bool write) {
+    const uint32_t dr7 = s.dr[7];
+    for (unsigned i = 0; i < 4; ++i) {
+        if (!((dr7 >> (2 * i)) & 3)) continue;
+        unsigned rw = (dr7 >> (16 + 4 * i)) & 3;
+        if (rw == 0 || rw == 2 || (rw == 1 && !write)) continue;
+        static constexpr uint32_t kLen[4] = {1, 2, 8, 4};  // LEN 10b is 8 bytes on later CPUs
+        uint32_t len = kLen[(dr7 >> (18 + 4 * i)) & 3];
+        uint32_t base = s.dr[i] & ~(len - 1);
+        if (lin <= base + len - 1 && base <= lin + size - 1) pending_db_ |= 1u << i;
+    }
+}
+
+// An instruction breakpoint is a fault taken before the instruction, unless EFLAGS.RF.
+void X86Cpu::check_code_breakpoints() {
+    if (s.eflags & RF) return;
+    const uint32_t lin = s.seg[CS].base + s.eip, dr7 = s.dr[7];
+    uint32_t hit = 0;
+    for (unsigned i = 0; i < 4; ++i)
+        if (((dr7 >> (2 * i)) & 3) && ((dr7 >> (16 + 4 * i)) & 3) == 0 && s.dr[i] == lin) hit |= 1u << i;
+    if (hit) {
+        s.dr[6] = (s.dr[6] & ~0xFu) | hit;
+        raise_fault(kDB);
+    }
+}
+
 uint32_t X86Cpu::read_linear_slow(uint32_t lin, unsigned size, bool user) {
+    if (data_breakpoints_) check_data_breakpoints(lin, size, false);
     if ((lin & 0xFFF) + size <= 0x1000) {
         uint32_t phys = translate(lin, false, user);
         return mem_.read(phys, size);
@@ -236,6 +279,7 @@ uint32_t X86Cpu::read_linear_slow(uint32_t lin, unsigned size, bool user) {
 }
 
 void X86Cpu::write_linear_slow(uint32_t lin, uint32_t v, unsigned size, bool user) {
+    if (data_breakpoints_) check_data_breakpoints(lin, size, true);
     if ((lin & 0xFFF) + size <= 0x1000) {
         uint32_t phys = translate(lin, true, user);
         mem_.write(phys, size, v);
@@ -349,14 +393,26 @@ void X86Cpu::execute_block_hooked(Block& b, size_t max_insns) {
                        Decoder::disassemble(buf, in.len, b.mode & 1, s.eip));
             if (trace_ & kTraceCpu) fmt::print(trace_out_, "{}", describe_state());
         }
+        if (code_breakpoints_) check_code_breakpoints();
         if (hooks_) {
             uint32_t lin = s.seg[CS].base + s.eip;
             hooks_->on_insn({lin, 0, in.form, s.cpl, in.len});
         }
+        const bool rf_before = s.eflags & RF;
+        pending_db_ = 0;
         next_eip = s.eip + in.len;
         in.fn(*this, in);
         s.eip = next_eip;
         ++icount_;
+        // RF suppresses instruction breakpoints for one instruction; an instruction that
+        // itself loaded RF (IRET) keeps it (SDM Vol. 3 §17.3.1.1).
+        if (rf_before) s.eflags &= ~RF;
+        if (pending_db_) {
+            s.dr[6] = (s.dr[6] & ~0xFu) | pending_db_;
+            pending_db_ = 0;
+            deliver(kDB, false, false, 0, false);  // data breakpoint: a trap after the access
+            break;
+        }
         if (end_block) break;
     }
 }
@@ -476,7 +532,9 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
                 }
                 continue;
             }
-            if (hooks_ || (trace_ & (kTraceExec | kTraceCpu))) execute_block_hooked(*b);
+            if (hooks_ || code_breakpoints_ || data_breakpoints_ || (s.eflags & RF) ||
+                (trace_ & (kTraceExec | kTraceCpu)))
+                execute_block_hooked(*b);
             else if (b->native && b->native(*this, &before)) {
             } else {
                 if (engine_) feed_engine(*b);

@@ -309,6 +309,8 @@ public:
     void inhibit_interrupts_once();  // STI and MOV/POP SS shadow
     cpu::Instrumentation* hooks() const { return hooks_; }
     void notify_control(unsigned reg, uint64_t oldv, uint64_t newv);
+    // DR7 changed: recompute which breakpoint checks are armed (SDM Vol. 3 §17.2).
+    void update_debug_registers();
     void notify_table(unsigned which, uint64_t base, uint32_t limit);
 
     // Port I/O with the protected-mode permission check (IOPL and the TSS I/O bitmap).
@@ -367,6 +369,11 @@ private:
     uint64_t inhibit_until_ = 0;     // interrupts blocked while icount_ < this
     bool halted_ = false;
     bool nmi_pending_ = false;
+    bool code_breakpoints_ = false;  // DR7 arms an instruction breakpoint
+    bool data_breakpoints_ = false;  // DR7 arms a data breakpoint: TLB fast path off
+    uint32_t pending_db_ = 0;        // DR6 B0-B3 bits hit by data accesses this instruction
+    void check_data_breakpoints(uint32_t lin, unsigned size, bool write);
+    void check_code_breakpoints();
     uint64_t chain_epoch_ = 0;       // bumped whenever linear->block mappings may change
     uint64_t deliveries_ = 0;        // events delivered (single-step bookkeeping)
     int fault_depth_ = 0;

@@ -148,3 +148,32 @@ TEST_CASE("x87 with CR0.TS raises #NM before touching the FPU", "[x86][x87]") {
     CHECK(b.peek32(0x80000 - 12) == 0x1000);  // #NM is a fault at the FLD1
     CHECK((b.cpu->fpu().state().status & 0x3800) == 0);
 }
+
+TEST_CASE("debug registers: instruction breakpoints fault, data breakpoints trap", "[x86][debug]") {
+    test::X86Bench b;
+    b.flat32(0x1000);
+    b.poke32(0x20000 + 1 * 8, 0x00085000);  // #DB gate -> 0x5000: cli; hlt
+    b.poke32(0x20000 + 1 * 8 + 4, 0x00008E00);
+    b.poke(0x5000, {0xFA, 0xF4});
+    b.cpu->s.idtr = {0x20000, 0x7FF};
+    // 1000: mov eax, 1 ; 1005: mov [0x3000], eax ; 100a: inc eax ; 100b: cli ; hlt
+    b.poke(0x1000, {0xB8, 0x01, 0x00, 0x00, 0x00, 0xA3, 0x00, 0x30, 0x00, 0x00, 0x40, 0xFA, 0xF4});
+    SECTION("instruction breakpoint on 0x100a") {
+        b.cpu->s.dr[0] = 0x100A;
+        b.cpu->s.dr[7] = 0x1;  // L0, RW0=00 (execute), LEN0=00
+        b.cpu->update_debug_registers();
+        REQUIRE(b.cpu->run(100).reason == cpu::StopReason::kHaltedNoWake);
+        CHECK(b.peek32(0x80000 - 12) == 0x100A);  // fault: the saved EIP is the breakpoint
+        CHECK(b.cpu->s.gpr[EAX] == 1);            // INC EAX did not execute
+        CHECK((b.cpu->s.dr[6] & 0xF) == 1);
+    }
+    SECTION("write breakpoint on 0x3002 (4-byte store covering it)") {
+        b.cpu->s.dr[1] = 0x3002;
+        b.cpu->s.dr[7] = 0x4 | (0x1u << 20) | (0x1u << 22);  // L1, RW1=01 (write), LEN1=01 (2 bytes)
+        b.cpu->update_debug_registers();
+        REQUIRE(b.cpu->run(100).reason == cpu::StopReason::kHaltedNoWake);
+        CHECK(b.peek32(0x80000 - 12) == 0x100A);  // trap: after the MOV
+        CHECK(b.peek32(0x3000) == 1);
+        CHECK((b.cpu->s.dr[6] & 0xF) == 2);
+    }
+}

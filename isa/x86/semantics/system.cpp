@@ -73,6 +73,7 @@ static void mov_to_dr(X86Cpu& c, const DecodedInsn& in) {
     else if (n == 7) v = (v & 0xFFFF2BFFu) | 0x400;
     uint32_t old = c.s.dr[n];
     c.s.dr[n] = v;
+    if (n == 7 || n < 4) c.update_debug_registers();
     c.notify_control(16 + n, old, v);
 }
 static void mov_from_dr(X86Cpu& c, const DecodedInsn& in) {
