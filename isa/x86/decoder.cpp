@@ -130,7 +130,11 @@ DecodeStatus Decoder::decode(const uint8_t* bytes, size_t avail, bool code32,
     bool far = zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR;
     int form = match_form(zi.mnemonic, in.kind, in.count, far);
     if (form < 0) {
-        out.fn = handler_unimplemented;
+        // No row. An instruction of an extension no trapeze model has (MMX, SSE, AVX, VMX,
+        // ...) is #UD, as on a CPU without it; a base-ISA or x87 instruction without a row is
+        // a gap in trapeze, reported as such by stopping the run.
+        bool base = zi.meta.isa_ext == ZYDIS_ISA_EXT_BASE || zi.meta.isa_ext == ZYDIS_ISA_EXT_X87;
+        out.fn = base ? handler_unimplemented : handler_invalid_opcode;
         out.form = kFormUnimplemented;
         return DecodeStatus::kOk;
     }
