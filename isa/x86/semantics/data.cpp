@@ -167,6 +167,9 @@ static void sahf(X86Cpu& c, const DecodedInsn&) {
 Handler sel_lahf(SelectorInput&) { return lahf; }
 Handler sel_sahf(SelectorInput&) { return sahf; }
 
+static void salc(X86Cpu& c, const DecodedInsn&) { c.set_reg<1>(EAX, flag_cf(c.s.arith) ? 0xFF : 0); }
+Handler sel_salc(SelectorInput&) { return salc; }
+
 static void nop(X86Cpu&, const DecodedInsn&) {}
 Handler sel_nop(SelectorInput&) { return nop; }
 
