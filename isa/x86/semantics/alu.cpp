@@ -275,7 +275,9 @@ static void daa(X86Cpu& c, const DecodedInsn&) {
     uint32_t al = c.s.gpr[EAX] & 0xFF, old_al = al;
     bool cf = fl & CF, af = false, ncf = false;
     if ((al & 0xF) > 9 || (fl & AF)) {
-        al += 6;
+        // CF also takes the carry out of AL + 6 (SDM Vol. 2A DAA pseudocode).
+        ncf = cf || al + 6 > 0xFF;
+        al = (al + 6) & 0xFF;
         af = true;
     }
     if (old_al > 0x99 || cf) {
@@ -291,7 +293,9 @@ static void das(X86Cpu& c, const DecodedInsn&) {
     uint32_t al = c.s.gpr[EAX] & 0xFF, old_al = al;
     bool cf = fl & CF, af = false, ncf = false;
     if ((al & 0xF) > 9 || (fl & AF)) {
-        al -= 6;
+        // CF also takes the borrow out of AL - 6 (SDM Vol. 2A DAS pseudocode).
+        ncf = cf || al < 6;
+        al = (al - 6) & 0xFF;
         af = true;
     }
     if (old_al > 0x99 || cf) {
