@@ -534,7 +534,9 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
             }
             if (hooks_ || code_breakpoints_ || data_breakpoints_ || (s.eflags & RF) ||
                 (trace_ & (kTraceExec | kTraceCpu)))
-                execute_block_hooked(*b);
+                execute_block_hooked(*b, size_t(limit - icount_));
+            else if (limit - icount_ < b->insns.size())
+                execute_block_hooked(*b, size_t(limit - icount_));  // the run ends inside it
             else if (b->native && b->native(*this, &before)) {
             } else {
                 if (engine_) feed_engine(*b);

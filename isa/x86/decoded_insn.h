@@ -42,7 +42,7 @@ struct DecodedInsn {
     uint8_t r2 = kNoReg;     // register of operand 2
     uint8_t flags = 0;
     uint8_t cc = 0;          // condition code nibble (Jcc/SETcc/CMOVcc/FCMOVcc), /digit, etc.
-    uint8_t opsize2 = 0;     // source size for MOVZX/MOVSX, etc.
+    uint8_t opsize2 = 0;     // size of operand 1 in bytes (MOVZX/MOVSX source, OUT data)
     uint16_t opcode = 0;     // opcode byte (x87: the 11-bit FOP)
 };
 

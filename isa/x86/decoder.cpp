@@ -96,7 +96,7 @@ DecodeStatus Decoder::decode(const uint8_t* bytes, size_t avail, bool code32,
             }
             uint8_t id = k == 's' ? segment_index(op.reg.value) : gpr_index(op.reg.value);
             if (i < 3) *regslot[i] = id;
-            if (i == 1 && k == 'r' && op.size / 8 != out.opsize) out.opsize2 = uint8_t(op.size / 8);
+            if (i == 1 && k == 'r') out.opsize2 = uint8_t(op.size / 8);  // source size (MOVZX...)
             break;
         }
         case ZYDIS_OPERAND_TYPE_MEMORY:
@@ -107,7 +107,7 @@ DecodeStatus Decoder::decode(const uint8_t* bytes, size_t avail, bool code32,
             out.mem.index = gpr_index(op.mem.index);
             out.mem.scale = op.mem.scale == 8 ? 3 : op.mem.scale == 4 ? 2 : op.mem.scale == 2 ? 1 : 0;
             out.mem.disp = op.mem.disp.has_displacement ? int32_t(op.mem.disp.value) : 0;
-            if (i == 1 && op.size / 8 != out.opsize) out.opsize2 = uint8_t(op.size / 8);
+            if (i == 1) out.opsize2 = uint8_t(op.size / 8);
             if (i == 0 && zi.operand_count_visible == 1) out.opsize2 = uint8_t(op.size / 8);
             break;
         case ZYDIS_OPERAND_TYPE_IMMEDIATE:
@@ -127,13 +127,16 @@ DecodeStatus Decoder::decode(const uint8_t* bytes, size_t avail, bool code32,
         in.count = i + 1;
     }
 
+    // Only base-ISA and x87 encodings can match a row: SSE's MOVSD/CMPSD share their
+    // mnemonics with the string instructions but are other instructions entirely.
+    const bool base = zi.meta.isa_ext == ZYDIS_ISA_EXT_BASE || zi.meta.isa_ext == ZYDIS_ISA_EXT_X87 ||
+                      zi.meta.isa_ext == ZYDIS_ISA_EXT_PAUSE;
     bool far = zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR;
-    int form = match_form(zi.mnemonic, in.kind, in.count, far);
+    int form = base ? match_form(zi.mnemonic, in.kind, in.count, far) : -1;
     if (form < 0) {
         // No row. An instruction of an extension no trapeze model has (MMX, SSE, AVX, VMX,
         // ...) is #UD, as on a CPU without it; a base-ISA or x87 instruction without a row is
         // a gap in trapeze, reported as such by stopping the run.
-        bool base = zi.meta.isa_ext == ZYDIS_ISA_EXT_BASE || zi.meta.isa_ext == ZYDIS_ISA_EXT_X87;
         out.fn = base ? handler_unimplemented : handler_invalid_opcode;
         out.form = kFormUnimplemented;
         return DecodeStatus::kOk;
