@@ -7,9 +7,26 @@
 
 namespace trapeze::x86 {
 
+namespace {
+
+// Encodings that later extensions took over from older instructions decode as the older
+// instruction, as on the CPUs trapeze models (none has BMI1/ABM or WBNOINVD): F3 0F BC is
+// REP BSF, not TZCNT; F3 0F BD is REP BSR, not LZCNT (SDM Vol. 2: "on processors that do not
+// support TZCNT, the instruction byte encoding is executed as BSF"); F3 0F 09 is WBINVD.
+// Linux uses `rep bsf` for __ffs/_find_first_bit exactly because of this.
+void legacy_decoder_modes(ZydisDecoder& d) {
+    ZydisDecoderEnableMode(&d, ZYDIS_DECODER_MODE_TZCNT, ZYAN_FALSE);
+    ZydisDecoderEnableMode(&d, ZYDIS_DECODER_MODE_LZCNT, ZYAN_FALSE);
+    ZydisDecoderEnableMode(&d, ZYDIS_DECODER_MODE_WBNOINVD, ZYAN_FALSE);
+}
+
+}  // namespace
+
 Decoder::Decoder(const CpuModel& model) : model_(model) {
     ZydisDecoderInit(&dec16_, ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
     ZydisDecoderInit(&dec32_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+    legacy_decoder_modes(dec16_);
+    legacy_decoder_modes(dec32_);
 }
 
 namespace {
@@ -127,16 +144,18 @@ DecodeStatus Decoder::decode(const uint8_t* bytes, size_t avail, bool code32,
         in.count = i + 1;
     }
 
-    // Only base-ISA and x87 encodings can match a row: SSE's MOVSD/CMPSD share their
-    // mnemonics with the string instructions but are other instructions entirely.
-    const bool base = zi.meta.isa_ext == ZYDIS_ISA_EXT_BASE || zi.meta.isa_ext == ZYDIS_ISA_EXT_X87 ||
-                      zi.meta.isa_ext == ZYDIS_ISA_EXT_PAUSE;
+    // No row names an MMX/SSE/AVX register: SSE's MOVSD/CMPSD share their mnemonics with
+    // the string instructions but are other instructions entirely. (The extension alone
+    // cannot decide it: Zydis files FXSAVE and the PREFETCH hints, which have rows, under SSE.)
+    bool simd_register = false;
+    for (unsigned i = 0; i < in.count; ++i) simd_register |= in.kind[i] == 'o';
     bool far = zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR;
-    int form = base ? match_form(zi.mnemonic, in.kind, in.count, far) : -1;
+    int form = simd_register ? -1 : match_form(zi.mnemonic, in.kind, in.count, far);
     if (form < 0) {
         // No row. An instruction of an extension no trapeze model has (MMX, SSE, AVX, VMX,
         // ...) is #UD, as on a CPU without it; a base-ISA or x87 instruction without a row is
         // a gap in trapeze, reported as such by stopping the run.
+        const bool base = zi.meta.isa_ext == ZYDIS_ISA_EXT_BASE || zi.meta.isa_ext == ZYDIS_ISA_EXT_X87;
         out.fn = base ? handler_unimplemented : handler_invalid_opcode;
         out.form = kFormUnimplemented;
         return DecodeStatus::kOk;
@@ -162,6 +181,7 @@ std::string Decoder::disassemble(const uint8_t* bytes, size_t avail, bool code32
     ZydisDecoder dec;
     ZydisDecoderInit(&dec, code32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
                      code32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
+    legacy_decoder_modes(dec);
     ZydisFormatter fmt;
     ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL);
     ZydisDecodedInstruction zi;
