@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs everything trapeze needs on a fresh Debian 12 machine (run as root).
-# Build: cmake, ninja, g++, Zydis, Capstone, fmt, Catch2 v2, nasm, Unicorn, LLVM.
+# Build: cmake, ninja, g++, Zydis, Capstone, fmt, Catch2 v2, nasm, Unicorn, LLVM, zlib (initramfs gzip); cpio (checks our initramfs writer).
 # Peers and guests: qemu-system-x86, bochs, simh (benchmarks and oracle regeneration only).
 set -eu
 if [ "$(id -u)" -ne 0 ]; then
@@ -8,7 +8,7 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 pkgs="cmake ninja-build g++ pkg-config libzydis-dev libcapstone-dev libfmt-dev catch2 nasm \
-libunicorn-dev llvm-14-dev python3 bc qemu-system-x86 bochs bochsbios simh"
+libunicorn-dev llvm-14-dev python3 bc qemu-system-x86 bochs bochsbios vgabios simh zlib1g-dev cpio"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
