@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "binary_translate/jit.h"
+#include "binary_translate/lockstep.h"
 #include "cli/options.h"
 #include "machines/pc.h"
 
@@ -26,19 +28,30 @@ run pc options (QEMU's spelling where the meaning is the same):
   -m MiB                RAM size (default 128)
   -cpu MODEL            i386, pentium, pentium-umip, pentium2 (default)
   -debugcon stdio|file:PATH|null   port 0xE9 output
-  -d ITEMS              comma list of: in_asm, exec, int, cpu, unimp
+  -d ITEMS              comma list of: in_asm, exec, int, cpu, unimp, jit
+  --engine=interp|jit   interpreter only, or the LLVM tier for hot code (default interp)
+  --lockstep            also run an interpreter-only copy of the machine and stop at the
+                        first difference in guest state (exit status 4)
   -D FILE               write -d output to FILE instead of stderr
   --max-insns N         stop after N instructions (exit status 3)
 exit status: 0 when the guest halts with interrupts disabled, 2 on a triple fault,
-3 when --max-insns is reached, 1 on a host-side error or bad input.
+3 when --max-insns is reached, 4 when --lockstep finds a difference, 1 on a host-side error
+or bad input.
 )";
 
 int run_pc(trapeze::cli::Args& args) {
     trapeze::machines::PcConfig cfg;
     uint64_t max_insns = 0;
+    std::string engine = "interp";
+    bool jit_stats = false, lockstep = false;
     while (!args.done()) {
         std::string_view a = args.next();
-        if (a == "-bios") cfg.bios_path = args.value(a);
+        if (a == "--engine" || a.rfind("--engine=", 0) == 0) {
+            engine = a == "--engine" ? args.value(a) : std::string(a.substr(9));
+            if (engine != "interp" && engine != "jit")
+                throw UsageError(fmt::format("--engine {}: expected interp or jit", engine));
+        } else if (a == "--lockstep") lockstep = true;
+        else if (a == "-bios") cfg.bios_path = args.value(a);
         else if (a == "-m") cfg.ram_mb = args.number(a, 1, 3072);
         else if (a == "-cpu") {
             std::string name(args.value(a));
@@ -54,17 +67,37 @@ int run_pc(trapeze::cli::Args& args) {
                 else if (item == "int") cfg.trace |= trapeze::x86::kTraceInt;
                 else if (item == "cpu") cfg.trace |= trapeze::x86::kTraceCpu | trapeze::x86::kTraceExec;
                 else if (item == "unimp") cfg.log_unimp = true;
-                else throw UsageError(fmt::format("-d {}: unknown item (in_asm, exec, int, cpu, unimp)", item));
+                else if (item == "jit") jit_stats = true;
+                else throw UsageError(fmt::format("-d {}: unknown item (in_asm, exec, int, cpu, unimp, jit)", item));
             }
         } else if (a == "--max-insns") max_insns = args.number(a, 1, UINT64_MAX);
         else throw UsageError(fmt::format("unknown option '{}' for 'run pc'", a));
     }
     trapeze::machines::PcMachine pc(cfg);
+    std::unique_ptr<trapeze::bt::JitEngine> jit;  // destroyed before pc
+    if (engine == "jit") jit = trapeze::bt::JitEngine::create(pc.cpu());
     auto t0 = std::chrono::steady_clock::now();
-    auto r = pc.run(max_insns);
+    trapeze::cpu::RunResult r;
+    if (lockstep) {
+        trapeze::machines::PcConfig ref_cfg = cfg;  // the same machine, interpreted, silent
+        ref_cfg.debugcon = "null";
+        ref_cfg.trace = 0;
+        ref_cfg.trace_file.clear();
+        trapeze::machines::PcMachine ref(ref_cfg);
+        auto ls = trapeze::bt::run_lockstep(ref.cpu(), ref.memory(), pc.cpu(), pc.memory(), max_insns);
+        r = ls.reference;
+        if (ls.diverged) {
+            fmt::print(stderr, "trapeze: lockstep: the engines differ {}\n", ls.difference);
+            return 4;
+        }
+        fmt::print(stderr, "trapeze: lockstep: no difference in {} comparisons\n", ls.compares);
+    } else {
+        r = pc.run(max_insns);
+    }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     using trapeze::cpu::StopReason;
     fmt::print(stderr, "trapeze: {}\n", r.message);
+    if (jit && jit_stats) fmt::print(stderr, "{}", trapeze::bt::format_stats(jit->stats()));
     fmt::print(stderr, "trapeze: {} instructions in {:.2f} s ({:.1f} MIPS)\n", r.instructions, secs,
                secs > 0 ? r.instructions / secs / 1e6 : 0.0);
     switch (r.reason) {

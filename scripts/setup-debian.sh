@@ -8,7 +8,7 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 pkgs="cmake ninja-build g++ pkg-config libzydis-dev libcapstone-dev libfmt-dev catch2 nasm \
-libunicorn-dev llvm-14-dev python3 bc qemu-system-x86 bochs bochsbios vgabios simh zlib1g-dev cpio"
+libunicorn-dev llvm-14-dev clang-14 python3 bc qemu-system-x86 bochs bochsbios vgabios simh zlib1g-dev cpio"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

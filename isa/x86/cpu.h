@@ -130,6 +130,9 @@ public:
     Block* cached_block(uint64_t phys, uint32_t mode) { return cache_.find(phys, mode); }
     uint64_t link_epoch() const { return epoch(); }
     uint32_t link_context() const { return (uint32_t(s.cpl) << 8) | mode_bits(); }
+    // Counted by compiled code: trace entries, entry guard misses, block-to-block transfers
+    // that stayed in compiled code.
+    const uint64_t* trace_counters() const { return trace_counters_; }
 
     X86State s;
 
@@ -366,6 +369,7 @@ private:
     uint64_t icount_ = 0;
     uint64_t insn_limit_ = UINT64_MAX;  // run()'s instruction limit (compiled traces check it)
     TraceEngine* engine_ = nullptr;
+    uint64_t trace_counters_[3] = {};
     uint64_t inhibit_until_ = 0;     // interrupts blocked while icount_ < this
     bool halted_ = false;
     bool nmi_pending_ = false;

@@ -1,0 +1,40 @@
+#!/bin/sh
+# benches/jit-loop.sh [ITERATIONS]
+# The translator benchmark on the bare-metal loop guest (benches/int_loop.asm): guest MIPS of
+# `--engine=interp` and `--engine=jit` in one run, their ratio, and the translation cost from
+# `-d jit`. Start-up (and, for the JIT, LLVM's own start) is subtracted with an ITER=1 run.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+build=${TRAPEZE_BUILD:-$here/../build}
+trapeze=$build/cli/trapeze
+iters=${1:-20000000}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+[ -x "$trapeze" ] || { echo "build trapeze first ($trapeze missing)" >&2; exit 1; }
+
+nasm -f bin -DITER="$iters" -o "$tmp/loop.rom" "$here/int_loop.asm"
+nasm -f bin -DITER=1 -o "$tmp/empty.rom" "$here/int_loop.asm"
+
+now() { date +%s.%N; }
+
+run() {  # ENGINE ROM -> seconds instructions (stderr kept in $tmp/ENGINE.err)
+    t0=$(now)
+    "$trapeze" run pc -bios "$2" -debugcon file:"$tmp/$1.out" --engine="$1" -d jit 2> "$tmp/$1.err"
+    t1=$(now)
+    insns=$(sed -n 's/^trapeze: \([0-9]*\) instructions.*/\1/p' "$tmp/$1.err")
+    echo "$(echo "$t1 - $t0" | bc -l) $insns"
+}
+
+set -- $(run interp "$tmp/empty.rom"); ie=$1
+set -- $(run jit "$tmp/empty.rom"); je=$1
+set -- $(run interp "$tmp/loop.rom"); it=$1; n=$2
+set -- $(run jit "$tmp/loop.rom"); jt=$1; jn=$2
+cmp -s "$tmp/interp.out" "$tmp/jit.out" || { echo "the engines printed different output" >&2; exit 1; }
+[ "$n" = "$jn" ] || { echo "the engines executed different instruction counts ($n, $jn)" >&2; exit 1; }
+ti=$(echo "$it - $ie" | bc -l)
+tj=$(echo "$jt - $je" | bc -l)
+printf 'int_loop: %d iterations, %d guest instructions, same output under both engines\n' "$iters" "$n"
+printf '  trapeze interp: %6.2f s  %7.1f MIPS\n' "$ti" "$(echo "$n / $ti / 1000000" | bc -l)"
+printf '  trapeze jit   : %6.2f s  %7.1f MIPS\n' "$tj" "$(echo "$n / $tj / 1000000" | bc -l)"
+printf '  ratio jit/interp: %.2fx\n' "$(echo "$ti / $tj" | bc -l)"
+grep '^jit: \(traces\|translated\|compile\|execution\)' "$tmp/jit.err" | sed 's/^/  /'

@@ -1,0 +1,230 @@
+#include "binary_translate/jit.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+#include <unordered_set>
+#include <vector>
+
+#include "binary_translate/llvm_backend.h"
+
+namespace trapeze::bt {
+
+namespace {
+
+struct Slot;
+
+// State shared by an engine, its blocks' code and its in-flight compilations; outlives the
+// engine while any of them does.
+struct Shared {
+    uint64_t invalidations = 0;
+    std::mutex m;
+    std::condition_variable cv;
+    unsigned outstanding = 0;
+    struct Claim {
+        std::weak_ptr<Slot> slot;
+        x86::Block* block;  // valid while slot is alive (the block owns the slot)
+    };
+    struct Done {
+        std::vector<Claim> claims;  // the blocks to install the trace in (entry first)
+        unsigned blocks, insns;
+        TraceResult result;
+    };
+    std::vector<Done> done;
+    std::atomic<bool>* ready = nullptr;  // the engine's flag; null once the engine is gone
+};
+
+// Block::native_owner: marks the block as requested and owns its code once installed.
+struct Slot {
+    std::shared_ptr<Shared> shared;
+    std::shared_ptr<CompiledCode> code;
+    ~Slot() {
+        if (code) shared->invalidations++;
+    }
+};
+
+class Engine final : public JitEngine {
+public:
+    Engine(x86::X86Cpu& cpu, const JitOptions& opts, Backend* backend)
+        : cpu_(cpu), opts_(opts), backend_(backend), sh_(std::make_shared<Shared>()) {
+        threshold = opts.threshold ? opts.threshold : 1;
+        std::copy(cpu.trace_counters(), cpu.trace_counters() + 3, base_);
+        sh_->ready = &ready;
+        cpu_.set_trace_engine(this);
+    }
+
+    ~Engine() override {
+        {
+            std::lock_guard<std::mutex> lock(sh_->m);
+            sh_->ready = nullptr;
+        }
+        if (cpu_.trace_engine() == this) cpu_.set_trace_engine(nullptr);  // drops all code
+    }
+
+    void block_hot(x86::Block& b) override;
+    void install_ready() override;
+    JitStats stats() const override;
+    void drain() override {
+        {
+            std::unique_lock<std::mutex> lock(sh_->m);
+            sh_->cv.wait(lock, [this] { return sh_->outstanding == 0; });
+        }
+        install_ready();
+    }
+
+private:
+    x86::X86Cpu& cpu_;
+    JitOptions opts_;
+    Backend* backend_;
+    std::shared_ptr<Shared> sh_;
+    JitStats st_;
+    uint64_t base_[3];  // the CPU's counters when the engine was attached
+};
+
+void Engine::block_hot(x86::Block& b) {
+    // Trace formation: the block and its observed successors on the same linear page. With
+    // the entry's EIP and CS base guarded, that page's translation is the entry's, so each
+    // successor's physical address follows from its EIP.
+    const uint32_t cs_base = cpu_.s.seg[x86::CS].base;
+    const uint32_t eip0 = cpu_.s.eip;
+    const uint32_t ctx = cpu_.link_context();
+    const uint32_t lin0 = cs_base + eip0;
+    const uint32_t page = lin0 & ~0xFFFu;
+    const uint64_t ppage = b.phys_start & ~uint64_t{0xFFF};
+    if (b.phys_start != ppage + (lin0 & 0xFFF) || b.insns.empty()) {
+        b.native_owner = std::make_shared<Slot>(Slot{sh_, nullptr});  // not again
+        return;
+    }
+    std::vector<std::pair<uint32_t, x86::Block*>> order{{eip0, &b}};
+    std::unordered_set<uint32_t> seen{eip0};
+    size_t insns = b.insns.size();
+    for (size_t i = 0; i < order.size(); ++i) {
+        for (const x86::Block::Link& l : order[i].second->links) {
+            // Only the link's EIP is used: its block pointer may be stale.
+            if (!l.block || l.cs_base != cs_base || l.context != ctx || seen.count(l.eip)) continue;
+            const uint32_t lin = cs_base + l.eip;
+            if ((lin & ~0xFFFu) != page) continue;
+            x86::Block* t = cpu_.cached_block(ppage | (lin & 0xFFF), b.mode);
+            if (!t || !t->valid || t->insns.empty()) continue;
+            if (order.size() >= opts_.max_blocks || insns + t->insns.size() > opts_.max_insns) continue;
+            seen.insert(l.eip);
+            order.push_back({l.eip, t});
+            insns += t->insns.size();
+        }
+    }
+    TraceRequest req;
+    req.cs_base = cs_base;
+    uint64_t last = 0;
+    for (auto& [eip, blk] : order) {
+        last = std::max(last, uint64_t{eip} + blk->bytes - 1);
+        req.blocks.push_back({eip, blk->insns});
+    }
+    // The trace may be entered at any of its blocks: it is installed in each that has no
+    // code of its own yet. Claiming them now also keeps them from requesting theirs.
+    std::vector<Shared::Claim> claims;
+    for (auto& [eip, blk] : order) {
+        if (blk->native_owner) continue;
+        auto slot = std::make_shared<Slot>(Slot{sh_, nullptr});
+        blk->native_owner = slot;
+        claims.push_back({slot, blk});
+    }
+    if (last > 0xFFFFFFFFu) return;  // wraps around 4 GB: leave it to the interpreter
+    req.last = uint32_t(last);
+
+    st_.traces_requested++;
+    {
+        std::lock_guard<std::mutex> lock(sh_->m);
+        sh_->outstanding++;
+    }
+    auto nblocks = unsigned(order.size());
+    auto ninsns = unsigned(insns);
+    backend_->submit(std::move(req), [sh = sh_, claims = std::move(claims), nblocks, ninsns](TraceResult r) {
+        std::lock_guard<std::mutex> lock(sh->m);
+        sh->outstanding--;
+        sh->done.push_back({claims, nblocks, ninsns, std::move(r)});
+        if (sh->ready) sh->ready->store(true, std::memory_order_release);
+        sh->cv.notify_all();
+    });
+    if (opts_.synchronous) drain();
+}
+
+void Engine::install_ready() {
+    ready.store(false, std::memory_order_relaxed);
+    std::vector<Shared::Done> done;
+    {
+        std::lock_guard<std::mutex> lock(sh_->m);
+        done.swap(sh_->done);
+    }
+    for (Shared::Done& d : done) {
+        st_.compile_seconds += d.result.seconds;
+        if (!d.result.fn) {
+            st_.traces_failed++;
+            st_.last_error = d.result.error;
+            continue;
+        }
+        unsigned installed = 0;
+        for (Shared::Claim& c : d.claims) {
+            std::shared_ptr<Slot> slot = c.slot.lock();
+            if (!slot || !c.block->valid) continue;  // the block is gone
+            slot->code = d.result.code;
+            c.block->native = d.result.fn;
+            installed++;
+        }
+        if (!installed) {
+            st_.traces_discarded++;
+            continue;  // the code is freed with d
+        }
+        st_.traces_compiled++;
+        if (d.result.reused) st_.traces_reused++;
+        st_.entry_blocks += installed;
+        st_.blocks_translated += d.blocks;
+        st_.insns_translated += d.insns;
+        st_.handlers_inlined += d.result.inlined;
+        st_.handlers_called += d.result.called;
+        st_.code_bytes += d.result.code_bytes;
+    }
+}
+
+JitStats Engine::stats() const {
+    JitStats s = st_;
+    const uint64_t* c = cpu_.trace_counters();
+    s.entries = c[0] - base_[0];
+    s.guard_misses = c[1] - base_[1];
+    s.chain_hits = c[2] - base_[2];
+    s.invalidations = sh_->invalidations;
+    return s;
+}
+
+}  // namespace
+
+JitEngine::~JitEngine() = default;
+
+std::unique_ptr<JitEngine> JitEngine::create(x86::X86Cpu& cpu, const JitOptions& opts) {
+    std::string why;
+    Backend* backend = Backend::instance(&why);
+    if (!backend) throw std::runtime_error("the LLVM JIT cannot start: " + why);
+    return std::make_unique<Engine>(cpu, opts, backend);
+}
+
+std::string format_stats(const JitStats& s) {
+    const double n = s.traces_compiled ? double(s.traces_compiled) : 1.0;
+    std::string out;
+    out += fmt::format("jit: traces: {} compiled ({} of them reused), {} failed, {} discarded, {} in flight, of {} requested\n",
+                       s.traces_compiled, s.traces_reused, s.traces_failed, s.traces_discarded,
+                       s.traces_requested - s.traces_compiled - s.traces_failed - s.traces_discarded, s.traces_requested);
+    out += fmt::format("jit: translated: {} blocks, {} guest instructions ({:.1f} per trace); {} blocks enter compiled code\n",
+                       s.blocks_translated, s.insns_translated, s.insns_translated / n, s.entry_blocks);
+    out += fmt::format("jit: handlers: {} inlined from the semantics bitcode, {} called through a pointer\n",
+                       s.handlers_inlined, s.handlers_called);
+    out += fmt::format("jit: compile time: {:.1f} ms ({:.2f} ms per trace); code: {} bytes ({:.0f} per trace)\n",
+                       s.compile_seconds * 1e3, s.compile_seconds * 1e3 / n, s.code_bytes, s.code_bytes / n);
+    out += fmt::format("jit: execution: {} trace entries, {} chain hits, {} guard misses; {} compiled blocks invalidated\n",
+                       s.entries, s.chain_hits, s.guard_misses, s.invalidations);
+    if (!s.last_error.empty()) out += fmt::format("jit: last compile error: {}\n", s.last_error);
+    return out;
+}
+
+}  // namespace trapeze::bt

@@ -1,0 +1,64 @@
+// The LLVM tier (`--engine=jit`): a TraceEngine that compiles hot code in the background.
+//
+// When a cached block has been interpreted `threshold` times the engine forms a trace: that
+// block and the blocks the interpreter's chain links show following it, on the same linear
+// page (so that one translation covers all of them). It copies their DecodedInsns and hands
+// them to the LLVM backend (llvm_backend.h), which runs on its own thread; the interpreter
+// keeps running the block until the code is installed in it (Block::native). Compiled code
+// lives as long as its entry block: invalidation (self-modifying code, cache flush) retires
+// the block to the graveyard, which is emptied between blocks, and the code goes with it.
+// See docs/jit.md.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "isa/x86/cpu.h"
+
+namespace trapeze::bt {
+
+struct JitOptions {
+    uint64_t threshold = 64;    // interpreted executions of a block before it is compiled
+    bool synchronous = false;   // wait for each compilation (tests: deterministic tiering)
+    unsigned max_blocks = 32;   // guest blocks per trace
+    unsigned max_insns = 512;   // guest instructions per trace
+};
+
+// What `-d jit` prints (QEMU's `info jit`, plus the trace-level counters).
+struct JitStats {
+    uint64_t traces_requested = 0;
+    uint64_t traces_compiled = 0;   // installed in a block
+    uint64_t traces_reused = 0;     // of which the code was already compiled (same trace)
+    uint64_t traces_failed = 0;     // the backend could not compile them (interpreted)
+    uint64_t traces_discarded = 0;  // finished after their block was dropped
+    uint64_t blocks_translated = 0;
+    uint64_t entry_blocks = 0;      // blocks whose execution enters compiled code
+    uint64_t insns_translated = 0;
+    uint64_t handlers_inlined = 0;  // instructions whose semantics came from the bitcode
+    uint64_t handlers_called = 0;   // instructions calling their handler through a pointer
+    double compile_seconds = 0;
+    uint64_t code_bytes = 0;
+    uint64_t entries = 0;           // compiled traces entered
+    uint64_t guard_misses = 0;      // entry guard failed (other EIP/CS base/limit): interpreted
+    uint64_t chain_hits = 0;        // block-to-block transfers that stayed in compiled code
+    uint64_t invalidations = 0;     // compiled traces dropped with their block
+    std::string last_error;
+};
+
+class JitEngine : public x86::TraceEngine {
+public:
+    // Attaches a new engine to cpu. Destroy the engine before the cpu. Throws
+    // std::runtime_error if LLVM cannot start.
+    static std::unique_ptr<JitEngine> create(x86::X86Cpu& cpu, const JitOptions& opts = {});
+    ~JitEngine() override;
+
+    virtual JitStats stats() const = 0;
+    // Waits until every queued compilation has finished, then installs them (tests).
+    virtual void drain() = 0;
+};
+
+// Multi-line report for -d jit.
+std::string format_stats(const JitStats& s);
+
+}  // namespace trapeze::bt

@@ -1,0 +1,76 @@
+// The glue of compiled traces. This file is compiled only to LLVM bitcode (with the
+// semantics, see CMakeLists.txt) and every function here is inlined into each trace: it is
+// the body of X86Cpu::execute_block and of the run loop's step between two blocks, spelled
+// as small pieces that the trace builder (llvm_backend.cpp) strings together per instruction.
+// Keep it in step with cpu.cpp (run, execute_block, check_interrupts).
+#include "isa/x86/cpu.h"
+
+namespace trapeze::x86 {
+
+struct TraceRuntime {
+    // X86Cpu::trace_counters(), for -d jit. (In the CPU, so that the code of a trace does not
+    // depend on the engine and can be shared by CPUs.)
+    enum { kEntries = 0, kGuardMisses = 1, kTransitions = 2 };
+    static uint64_t* counters(X86Cpu& c) { return c.trace_counters_; }
+
+    // A trace was compiled for one CS base with every block inside the CS limit (so that
+    // execute_block's per-instruction limit check is never needed), and is entered at the
+    // block whose EIP matches (the trace builder's switch). Anything else: the interpreter
+    // runs the block.
+    static bool enter(X86Cpu& c, uint32_t cs_base, uint32_t last) {
+        return c.s.seg[CS].base == cs_base && last <= c.s.seg[CS].limit;
+    }
+    static void entered(X86Cpu& c) {
+        ++counters(c)[kEntries];
+        c.end_block = false;  // as the run loop left it; lets LLVM fold the per-insn tests
+    }
+    static void missed(X86Cpu& c) { ++counters(c)[kGuardMisses]; }
+    // execute_block, one instruction: next_eip, the handler, commit, end_block.
+    static void begin(X86Cpu& c, uint32_t next_eip) { c.next_eip = next_eip; }
+    static bool commit(X86Cpu& c) {
+        c.s.eip = c.next_eip;
+        ++c.icount_;
+        return c.end_block;
+    }
+    static uint64_t epoch(const X86Cpu& c) { return c.epoch(); }
+    static uint32_t eip(const X86Cpu& c) { return c.s.eip; }
+    // The run loop between two blocks that chain (no end_block): advance the TSC, then stay
+    // in compiled code only if the run loop would go straight on to the next block: no
+    // instruction limit, no pending NMI or interrupt, no change of the linear->block mapping.
+    // Exiting is always safe (the run loop then does exactly what it does after a block).
+    // widest: the most instructions any block of the trace has; the next block must fit
+    // under the limit whole, because the run loop interprets the block the limit falls in.
+    static bool next(X86Cpu& c, uint64_t* tsc_base, uint64_t epoch, uint64_t widest) {
+        c.s.tsc += c.icount_ - *tsc_base;
+        *tsc_base = c.icount_;
+        if (c.icount_ >= c.insn_limit_ || c.insn_limit_ - c.icount_ < widest || c.nmi_pending_ ||
+            c.epoch() != epoch)
+            return false;
+        if ((c.s.eflags & IF) && c.irq_ && c.irq_->interrupt_pending()) return false;
+        ++counters(c)[kTransitions];
+        return true;
+    }
+};
+
+}  // namespace trapeze::x86
+
+using trapeze::x86::DecodedInsn;
+using trapeze::x86::TraceRuntime;
+using trapeze::x86::X86Cpu;
+
+#define TRAPEZE_RT extern "C" __attribute__((always_inline, used))
+
+TRAPEZE_RT bool trapeze_rt_enter(X86Cpu& c, uint32_t cs_base, uint32_t last) {
+    return TraceRuntime::enter(c, cs_base, last);
+}
+TRAPEZE_RT void trapeze_rt_entered(X86Cpu& c) { TraceRuntime::entered(c); }
+TRAPEZE_RT void trapeze_rt_missed(X86Cpu& c) { TraceRuntime::missed(c); }
+TRAPEZE_RT void trapeze_rt_begin(X86Cpu& c, uint32_t next_eip) { TraceRuntime::begin(c, next_eip); }
+TRAPEZE_RT bool trapeze_rt_commit(X86Cpu& c) { return TraceRuntime::commit(c); }
+TRAPEZE_RT uint64_t trapeze_rt_epoch(X86Cpu& c) { return TraceRuntime::epoch(c); }
+TRAPEZE_RT uint32_t trapeze_rt_eip(X86Cpu& c) { return TraceRuntime::eip(c); }
+TRAPEZE_RT bool trapeze_rt_next(X86Cpu& c, uint64_t* tsc_base, uint64_t epoch, uint64_t widest) {
+    return TraceRuntime::next(c, tsc_base, epoch, widest);
+}
+// Never called: its type is the handler type (trapeze::x86::Handler) as the bitcode spells it.
+extern "C" __attribute__((used)) void trapeze_rt_handler_type(X86Cpu&, const DecodedInsn&) {}

@@ -1,0 +1,1065 @@
+// The LLVM backend: from a trace request (guest blocks as DecodedInsn copies) to machine code.
+//
+// For each instruction the trace function does what X86Cpu::execute_block does (next_eip,
+// the handler, commit EIP and the instruction count, test end_block), and between blocks what
+// the run loop does (TSC, instruction limit, interrupts, epoch), using the glue functions of
+// jit_runtime.cpp. Handlers are called by their symbols in the semantics bitcode with a
+// pointer to a constant copy of the DecodedInsn, so that LLVM inlines them and folds the
+// operand fields: the JIT runs the interpreter's own semantics, compiled by clang.
+//
+// Linking: what a trace needs from the bitcode is imported into the trace's module on demand
+// (Importer). Functions and variables with external linkage that the executable also defines
+// bind to the executable's definition (functions keep their body as available_externally so
+// that they can still be inlined); local functions and constants are copied; a mutable
+// variable the executable lacks cannot be shared and makes the handler that needs it be
+// called through its pointer instead. Names resolve through the executable's own symbol
+// table (host_symbols.h) and then the shared libraries (dlsym).
+#include "binary_translate/llvm_backend.h"
+
+#include <dlfcn.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <llvm/Bitcode/BitcodeReader.h>
+#include <llvm/ExecutionEngine/Orc/Core.h>
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ObjectTransformLayer.h>
+#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/InstIterator.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/MDBuilder.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Analysis/ValueTracking.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Object/ObjectFile.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/IPO/AlwaysInliner.h>
+#include <llvm/Transforms/IPO/GlobalDCE.h>
+#include <llvm/Analysis/AliasAnalysis.h>
+#include <llvm/Transforms/InstCombine/InstCombine.h>
+#include <llvm/Transforms/Scalar/CorrelatedValuePropagation.h>
+#include <llvm/Transforms/Scalar/DeadStoreElimination.h>
+#include <llvm/Transforms/Scalar/JumpThreading.h>
+#include <llvm/Transforms/Scalar/SCCP.h>
+#include <llvm/Transforms/Scalar/SROA.h>
+#include <llvm/Transforms/Scalar/EarlyCSE.h>
+#include <llvm/Transforms/Scalar/GVN.h>
+#include <llvm/Transforms/Scalar/SimplifyCFG.h>
+#include <llvm/Transforms/Utils/Cloning.h>
+#include <llvm/Transforms/Utils/SSAUpdater.h>
+#include <llvm/Transforms/Utils/ValueMapper.h>
+
+#include "binary_translate/host_symbols.h"
+#include "isa/x86/decoder.h"
+
+// g++ 12 misreads `new GlobalVariable(...)` (LLVM's sized operator new and its matching
+// placement delete on the exception path) as mismatched; a known false positive.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+// The linked semantics bitcode (embedded_bitcode.cpp).
+extern "C" const char trapeze_semantics_bc[];
+extern "C" const char trapeze_semantics_bc_end[];
+
+namespace trapeze::bt {
+
+namespace {
+
+using namespace llvm;
+
+// Functions larger than this (in IR instructions) that the executable defines are called,
+// not imported for inlining.
+constexpr unsigned kMaxImportedInsns = 1000;
+// Imported functions up to this size are forced inline into the trace.
+constexpr unsigned kMaxForcedInlineInsns = 1000;
+
+std::atomic<bool> g_shutting_down{false};
+
+// TRAPEZE_JIT_TIMING=1: per-phase compile times on stderr (for tuning).
+struct PhaseTimer {
+    bool on = std::getenv("TRAPEZE_JIT_TIMING") != nullptr;
+    std::chrono::steady_clock::time_point t = std::chrono::steady_clock::now();
+    std::string line;
+    void lap(const char* what) {
+        if (!on) return;
+        auto now = std::chrono::steady_clock::now();
+        line += fmt_ms(what, std::chrono::duration<double>(now - t).count() * 1e3);
+        t = now;
+    }
+    static std::string fmt_ms(const char* what, double ms) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, " %s %.1f", what, ms);
+        return buf;
+    }
+    ~PhaseTimer() {
+        if (on) std::fprintf(stderr, "jit timing (ms):%s\n", line.c_str());
+    }
+};
+thread_local PhaseTimer* g_timer = nullptr;
+void lap(const char* what) {
+    if (g_timer) g_timer->lap(what);
+}
+
+uint64_t resolve_host(StringRef name) {
+    if (uint64_t a = HostSymbols::get().lookup(std::string_view(name.data(), name.size()))) return a;
+    return reinterpret_cast<uint64_t>(dlsym(RTLD_DEFAULT, name.str().c_str()));
+}
+
+// Resolves the names traces leave undefined against the executable and its libraries.
+class HostGenerator final : public orc::DefinitionGenerator {
+public:
+    Error tryToGenerate(orc::LookupState&, orc::LookupKind, orc::JITDylib& jd, orc::JITDylibLookupFlags,
+                        const orc::SymbolLookupSet& set) override {
+        orc::SymbolMap found;
+        for (const auto& [name, flags] : set) {
+            (void)flags;
+            if (uint64_t a = resolve_host(*name))
+                found[name] = JITEvaluatedSymbol(a, JITSymbolFlags::Exported | JITSymbolFlags::Callable);
+        }
+        if (found.empty()) return Error::success();
+        return jd.define(orc::absoluteSymbols(std::move(found)));
+    }
+};
+
+// Imports the parts of the semantics module a trace references into the trace's module.
+class Importer final : public ValueMaterializer {
+public:
+    explicit Importer(Module& dst) : dst_(dst) {}
+
+    Value* materialize(Value* v) override {
+        auto* g = dyn_cast<GlobalValue>(v);
+        return g ? import(g) : nullptr;
+    }
+
+    Value* import(GlobalValue* g) {
+        if (auto it = vmap_.find(g); it != vmap_.end()) return it->second;
+        Value* out = nullptr;
+        if (auto* f = dyn_cast<Function>(g)) out = import_function(f);
+        else if (auto* v = dyn_cast<GlobalVariable>(g)) out = import_variable(v);
+        else if (auto* a = dyn_cast<GlobalAlias>(g)) out = import_alias(a);
+        else fail("unsupported global " + g->getName().str());
+        if (!out) out = UndefValue::get(g->getType());
+        vmap_[g] = out;
+        return out;
+    }
+
+    // Clones every body and initializer queued so far (and whatever they pull in).
+    void drain() {
+        while (!fns_.empty() || !vars_.empty()) {
+            if (!vars_.empty()) {
+                auto [src, dst] = vars_.back();
+                vars_.pop_back();
+                dst->setInitializer(MapValue(src->getInitializer(), vmap_, RF_None, nullptr, this));
+                continue;
+            }
+            FnWork w = fns_.back();
+            fns_.pop_back();
+            auto di = w.dst->arg_begin();
+            for (Argument& a : w.src->args()) {
+                di->setName(a.getName());
+                vmap_[&a] = &*di++;
+            }
+            SmallVector<ReturnInst*, 8> returns;
+            CloneFunctionInto(w.dst, w.src, vmap_, CloneFunctionChangeType::DifferentModule, returns, "",
+                              nullptr, nullptr, this);
+            w.dst->setComdat(nullptr);
+            // Helpers of a manageable size are forced inline: with the instruction's fields
+            // constant and the previous instruction's lazy flags forwarded, eval_condition
+            // and compute_arith_flags fold to a test or two.
+            if (w.src->getInstructionCount() <= kMaxForcedInlineInsns && !w.src->hasFnAttribute(Attribute::NoInline) &&
+                !w.src->doesNotReturn() && !w.src->hasFnAttribute(Attribute::Cold))
+                w.dst->addFnAttr("trapeze-helper");  // inlined after the handlers are folded
+            w.dst->setLinkage(w.available_externally ? GlobalValue::AvailableExternallyLinkage
+                                                     : GlobalValue::InternalLinkage);
+            if (w.available_externally) w.dst->setDSOLocal(false);
+        }
+    }
+
+    const std::string& error() const { return error_; }
+    void clear_error() { error_.clear(); }
+
+private:
+    struct FnWork {
+        Function* src;
+        Function* dst;
+        bool available_externally;
+    };
+
+    void fail(std::string why) {
+        if (error_.empty()) error_ = std::move(why);
+    }
+
+    Function* import_function(Function* f) {
+        Function* nf = Function::Create(f->getFunctionType(), GlobalValue::ExternalLinkage,
+                                        f->getAddressSpace(), f->getName(), &dst_);
+        nf->setCallingConv(f->getCallingConv());
+        nf->setAttributes(f->getAttributes());
+        nf->setDSOLocal(false);
+        if (f->isIntrinsic() || f->isDeclaration()) return nf;  // resolved when linking
+        const bool local = f->hasLocalLinkage();
+        const uint64_t host = local ? 0 : resolve_host(f->getName());
+        const bool copy = local || !host ||
+                          (f->getInstructionCount() <= kMaxImportedInsns && !f->hasFnAttribute(Attribute::NoInline));
+        if (copy) fns_.push_back({f, nf, host != 0});
+        return nf;
+    }
+
+    Value* import_variable(GlobalVariable* v) {
+        const bool local = v->hasLocalLinkage();
+        const uint64_t host = local || v->isDeclaration() ? 0 : resolve_host(v->getName());
+        if (v->isThreadLocal()) {
+            fail("thread-local variable " + v->getName().str());
+            return nullptr;
+        }
+        if (v->isDeclaration() || host) {
+            auto* nv = new GlobalVariable(dst_, v->getValueType(), v->isConstant(), GlobalValue::ExternalLinkage,
+                                          nullptr, v->getName(), nullptr, GlobalValue::NotThreadLocal,
+                                          v->getAddressSpace());
+            nv->setAlignment(v->getAlign());
+            nv->setDSOLocal(false);
+            return nv;
+        }
+        // Defined only in the bitcode: a constant can be copied; mutable state cannot.
+        if (!v->isConstant()) {
+            fail("mutable variable " + v->getName().str() + " is not shared with the executable");
+            return nullptr;
+        }
+        auto* nv = new GlobalVariable(dst_, v->getValueType(), true, GlobalValue::InternalLinkage, nullptr,
+                                      v->getName(), nullptr, GlobalValue::NotThreadLocal, v->getAddressSpace());
+        nv->setAlignment(v->getAlign());
+        nv->setUnnamedAddr(v->getUnnamedAddr());
+        vars_.push_back({v, nv});
+        return nv;
+    }
+
+    Value* import_alias(GlobalAlias* a) {
+        if (!a->hasLocalLinkage() && resolve_host(a->getName())) {
+            if (auto* fty = dyn_cast<FunctionType>(a->getValueType())) {
+                auto* nf = Function::Create(fty, GlobalValue::ExternalLinkage, a->getName(), &dst_);
+                nf->setDSOLocal(false);
+                return nf;
+            }
+            auto* nv = new GlobalVariable(dst_, a->getValueType(), false, GlobalValue::ExternalLinkage, nullptr,
+                                          a->getName());
+            nv->setDSOLocal(false);
+            return nv;
+        }
+        // A plain alias (constructor C1 = C2 and the like): import what it names.
+        GlobalObject* base = a->getAliaseeObject();
+        if (!base) {
+            fail("alias without an object: " + a->getName().str());
+            return nullptr;
+        }
+        Value* target = import(base);
+        return ConstantExpr::getPointerBitCastOrAddrSpaceCast(cast<Constant>(target), a->getType());
+    }
+
+    Module& dst_;
+    ValueToValueMapTy vmap_;
+    std::vector<FnWork> fns_;
+    std::vector<std::pair<GlobalVariable*, GlobalVariable*>> vars_;
+    std::string error_;
+};
+
+class OrcCode final : public CompiledCode {
+public:
+    explicit OrcCode(orc::ResourceTrackerSP rt) : rt_(std::move(rt)) {}
+    ~OrcCode() override {
+        if (g_shutting_down.load()) return;  // the process is exiting: leave the memory
+        if (Error e = rt_->remove()) consumeError(std::move(e));
+    }
+
+private:
+    orc::ResourceTrackerSP rt_;
+};
+
+class LlvmBackend final : public Backend {
+public:
+    LlvmBackend() = default;
+
+    bool start(std::string& why);
+    void submit(TraceRequest req, std::function<void(TraceResult)> done) override;
+    void shutdown();
+
+private:
+    struct Job {
+        TraceRequest req;
+        std::function<void(TraceResult)> done;
+        std::string key;
+    };
+    // Compiled traces by trace_key: reused while any block (or the recent list) holds them.
+    struct CacheEntry {
+        std::weak_ptr<CompiledCode> code;
+        TraceResult result;  // without code
+    };
+    static constexpr size_t kRecent = 1024;
+
+    void thread_main();
+    TraceResult compile(const TraceRequest& r);
+    std::unique_ptr<Module> build(const TraceRequest& r, const std::string& name, TraceResult& out,
+                                  std::string& failed_handler);
+    Function* handler_function(x86::Handler h);
+    void optimize(Module& m, Function& trace);
+
+    orc::ThreadSafeContext tsc_{std::make_unique<LLVMContext>()};
+    LLVMContext* ctx_ = nullptr;
+    std::unique_ptr<Module> master_;
+    std::unique_ptr<orc::LLJIT> jit_;
+    std::unique_ptr<TargetMachine> tm_;
+    FunctionType* handler_ty_ = nullptr;
+    std::unordered_set<std::string> ambiguous_;   // local names that occur twice in the bitcode
+    std::unordered_set<std::string> blacklist_;   // handlers whose import failed
+    std::unordered_map<uintptr_t, Function*> handler_cache_;
+    uint64_t seq_ = 0;
+    uint64_t object_bytes_ = 0;
+
+    std::mutex m_;
+    std::condition_variable cv_;
+    std::deque<Job> queue_;
+    std::unordered_map<std::string, CacheEntry> cache_;
+    std::deque<std::shared_ptr<CompiledCode>> recent_;
+    bool stop_ = false;
+    std::thread thread_;
+};
+
+bool LlvmBackend::start(std::string& why) {
+    InitializeNativeTarget();
+    InitializeNativeTargetAsmPrinter();
+    ctx_ = tsc_.getContext();
+
+    // The semantics module.
+    StringRef bc(trapeze_semantics_bc, size_t(trapeze_semantics_bc_end - trapeze_semantics_bc));
+    auto parsed = parseBitcodeFile(MemoryBufferRef(bc, "semantics.bc"), *ctx_);
+    if (!parsed) {
+        why = "semantics bitcode: " + toString(parsed.takeError());
+        return false;
+    }
+    master_ = std::move(*parsed);
+    Function* ht = master_->getFunction("trapeze_rt_handler_type");
+    if (!ht) {
+        why = "semantics bitcode lacks the trace runtime (jit_runtime.cpp)";
+        return false;
+    }
+    handler_ty_ = ht->getFunctionType();
+    // llvm-link renames a local symbol that two files define: such names are ambiguous.
+    for (Function& f : *master_) {
+        StringRef n = f.getName();
+        size_t dot = n.rfind('.');
+        if (!f.hasLocalLinkage() || dot == StringRef::npos || dot + 1 == n.size()) continue;
+        if (n.substr(dot + 1).find_first_not_of("0123456789") == StringRef::npos)
+            ambiguous_.insert(n.substr(0, dot).str());
+    }
+
+    auto jtmb = orc::JITTargetMachineBuilder::detectHost();
+    if (!jtmb) {
+        why = toString(jtmb.takeError());
+        return false;
+    }
+    // Small code model with PIC: process symbols may be anywhere, reached through the GOT.
+    jtmb->setRelocationModel(Reloc::PIC_);
+    jtmb->setCodeModel(CodeModel::Small);
+    jtmb->setCodeGenOptLevel(std::getenv("TRAPEZE_JIT_CG2") ? CodeGenOpt::Default : std::getenv("TRAPEZE_JIT_CG0") ? CodeGenOpt::None : CodeGenOpt::Less);
+    auto tm = jtmb->createTargetMachine();
+    if (!tm) {
+        why = toString(tm.takeError());
+        return false;
+    }
+    tm_ = std::move(*tm);
+    auto jit = orc::LLJITBuilder().setJITTargetMachineBuilder(*jtmb).create();
+    if (!jit) {
+        why = toString(jit.takeError());
+        return false;
+    }
+    jit_ = std::move(*jit);
+    jit_->getMainJITDylib().addGenerator(std::make_unique<HostGenerator>());
+    jit_->getObjTransformLayer().setTransform(
+        [this](std::unique_ptr<MemoryBuffer> obj) -> Expected<std::unique_ptr<MemoryBuffer>> {
+            if (const char* dump = std::getenv("TRAPEZE_JIT_DUMP")) {
+                std::error_code ec;
+                raw_fd_ostream os(std::string(dump) + "/" + obj->getBufferIdentifier().str() + ".o", ec);
+                if (!ec) os << obj->getBuffer();
+            }
+            auto o = object::ObjectFile::createObjectFile(obj->getMemBufferRef());
+            if (o) {
+                for (const object::SectionRef& s : (*o)->sections())
+                    if (s.isText()) object_bytes_ += s.getSize();
+            } else {
+                consumeError(o.takeError());
+            }
+            return obj;
+        });
+    thread_ = std::thread([this] { thread_main(); });
+    return true;
+}
+
+void LlvmBackend::shutdown() {
+    {
+        std::lock_guard<std::mutex> lock(m_);
+        stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    g_shutting_down = true;
+}
+
+void LlvmBackend::submit(TraceRequest req, std::function<void(TraceResult)> done) {
+    std::string key = trace_key(req);
+    {
+        std::lock_guard<std::mutex> lock(m_);
+        auto it = cache_.find(key);
+        if (it != cache_.end()) {
+            if (std::shared_ptr<CompiledCode> code = it->second.code.lock()) {
+                TraceResult r = it->second.result;
+                r.code = std::move(code);
+                r.seconds = 0;
+                r.reused = true;
+                recent_.push_back(r.code);  // (keeps it a while even if its blocks go)
+                if (recent_.size() > kRecent) recent_.pop_front();
+                done(std::move(r));  // (the callback takes only its own lock)
+                return;
+            }
+            cache_.erase(it);
+        }
+        queue_.push_back({std::move(req), std::move(done), std::move(key)});
+    }
+    cv_.notify_one();
+}
+
+void LlvmBackend::thread_main() {
+    // Warm up before the first real trace needs it: read the executable's symbol table and
+    // compile a one-instruction trace (first-use costs of the pass and code generator).
+    HostSymbols::get();
+    {
+        TraceRequest warm;
+        x86::DecodedInsn in;
+        in.fn = x86::handler_invalid_opcode;
+        in.len = 1;
+        warm.blocks.push_back({0, {in}});
+        compile(warm);
+    }
+    for (;;) {
+        Job job;
+        {
+            std::unique_lock<std::mutex> lock(m_);
+            cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+            if (stop_) return;
+            job = std::move(queue_.front());
+            queue_.pop_front();
+        }
+        TraceResult r = compile(job.req);
+        if (r.fn) {
+            std::lock_guard<std::mutex> lock(m_);
+            CacheEntry& e = cache_[job.key];
+            e.code = r.code;
+            e.result = r;
+            e.result.code.reset();
+            recent_.push_back(r.code);
+            if (recent_.size() > kRecent) recent_.pop_front();
+            if (cache_.size() > 4 * kRecent)  // forget the entries whose code is gone
+                for (auto it = cache_.begin(); it != cache_.end();)
+                    it = it->second.code.expired() ? cache_.erase(it) : std::next(it);
+        }
+        job.done(std::move(r));
+    }
+}
+
+Function* LlvmBackend::handler_function(x86::Handler h) {
+    auto addr = reinterpret_cast<uintptr_t>(h);
+    if (auto it = handler_cache_.find(addr); it != handler_cache_.end()) return it->second;
+    Function* found = nullptr;
+    const HostSymbols& host = HostSymbols::get();
+    for (std::string_view name : host.names_at(addr)) {
+        if (host.lookup(name) != addr) continue;  // the executable has two of that name
+        std::string n(name);
+        if (ambiguous_.count(n) || blacklist_.count(n)) continue;
+        Function* f = master_->getFunction(n);
+        // Same shape as Handler. (The pointee types may carry llvm-link's ".N" renames, so
+        // they are cast at the call.)
+        FunctionType* t = f ? f->getFunctionType() : nullptr;
+        if (f && !f->isDeclaration() && t->getReturnType()->isVoidTy() && t->getNumParams() == 2 &&
+            !t->isVarArg() && t->getParamType(0)->isPointerTy() && t->getParamType(1)->isPointerTy()) {
+            found = f;
+            break;
+        }
+    }
+    handler_cache_[addr] = found;
+    return found;
+}
+
+std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::string& name, TraceResult& out,
+                                           std::string& failed_handler) {
+    LLVMContext& C = *ctx_;
+    auto M = std::make_unique<Module>(name, C);
+    M->setDataLayout(master_->getDataLayout());
+    M->setTargetTriple(master_->getTargetTriple());
+    Importer imp(*M);
+    auto runtime = [&](const char* n) {
+        Function* f = master_->getFunction(n);
+        auto* nf = cast<Function>(imp.import(f));
+        imp.drain();
+        return nf;
+    };
+    Function* rt_enter = runtime("trapeze_rt_enter");
+    Function* rt_entered = runtime("trapeze_rt_entered");
+    Function* rt_missed = runtime("trapeze_rt_missed");
+    Function* rt_begin = runtime("trapeze_rt_begin");
+    Function* rt_commit = runtime("trapeze_rt_commit");
+    Function* rt_epoch = runtime("trapeze_rt_epoch");
+    Function* rt_eip = runtime("trapeze_rt_eip");
+    Function* rt_next = runtime("trapeze_rt_next");
+    if (!imp.error().empty()) {
+        out.error = "trace runtime: " + imp.error();
+        return nullptr;
+    }
+
+    Type* i32 = Type::getInt32Ty(C);
+    Type* i64 = Type::getInt64Ty(C);
+    Type* cpu_ptr = rt_enter->getFunctionType()->getParamType(0);
+    Type* i64_ptr = PointerType::getUnqual(i64);
+    auto* fty = FunctionType::get(i32, {cpu_ptr, i64_ptr}, false);
+    Function* T = Function::Create(fty, GlobalValue::ExternalLinkage, name, M.get());
+    // Same code generation attributes as the semantics, and unwind tables: guest faults are
+    // C++ exceptions thrown through this frame.
+    Function* ref = master_->getFunction("trapeze_rt_handler_type");
+    for (const char* a : {"target-cpu", "target-features", "tune-cpu", "frame-pointer"})
+        if (ref->hasFnAttribute(a)) T->addFnAttr(ref->getFnAttribute(a));
+    T->addFnAttr(Attribute::UWTable);
+
+    Argument* cpu = T->getArg(0);
+    Argument* tsc_base = T->getArg(1);
+
+    IRBuilder<> b(C);
+    auto cast_cpu = [&](Function* f) { return b.CreatePointerCast(cpu, f->getFunctionType()->getParamType(0)); };
+    BasicBlock* entry = BasicBlock::Create(C, "entry", T);
+    BasicBlock* miss = BasicBlock::Create(C, "miss", T);
+    BasicBlock* exit = BasicBlock::Create(C, "exit", T);
+    std::vector<BasicBlock*> heads;
+    // The run loop executes a block in compiled code only when the whole block fits under
+    // the instruction limit (X86Cpu::run interprets the block the limit falls in, so that
+    // run(n) stops after exactly n): a trace leaves before any block that might not fit.
+    uint64_t widest = 0;
+    for (const TraceBlock& tb : r.blocks) widest = std::max<uint64_t>(widest, tb.insns.size());
+    for (size_t j = 0; j < r.blocks.size(); ++j)
+        heads.push_back(BasicBlock::Create(C, "b" + std::to_string(j), T));
+    // Entry: CS base and limit, then the block whose EIP matches (any block of the trace
+    // may be entered: the engine installs the trace in each of them).
+    b.SetInsertPoint(entry);
+    Value* ok = b.CreateCall(rt_enter, {cast_cpu(rt_enter), b.getInt32(r.cs_base), b.getInt32(r.last)});
+    BasicBlock* which = BasicBlock::Create(C, "which", T);
+    b.CreateCondBr(ok, which, miss);
+    b.SetInsertPoint(miss);
+    b.CreateCall(rt_missed, {cast_cpu(rt_missed)});
+    b.CreateRet(b.getInt32(0));
+    b.SetInsertPoint(exit);
+    b.CreateRet(b.getInt32(1));
+    b.SetInsertPoint(which);
+    Value* entry_eip = b.CreateCall(rt_eip, {cast_cpu(rt_eip)});
+    SwitchInst* entry_sw = b.CreateSwitch(entry_eip, miss, unsigned(r.blocks.size()));
+    BasicBlock* start = BasicBlock::Create(C, "start", T);
+    b.SetInsertPoint(start);
+    b.CreateCall(rt_entered, {cast_cpu(rt_entered)});
+    Value* epoch = b.CreateCall(rt_epoch, {cast_cpu(rt_epoch)});
+    SwitchInst* start_sw = b.CreateSwitch(entry_eip, miss, unsigned(r.blocks.size()));
+    for (size_t k = 0; k < r.blocks.size(); ++k) {
+        entry_sw->addCase(b.getInt32(r.blocks[k].eip), start);
+        start_sw->addCase(b.getInt32(r.blocks[k].eip), heads[k]);
+    }
+    unsigned serial = 0;
+    for (size_t j = 0; j < r.blocks.size(); ++j) {
+        const TraceBlock& tb = r.blocks[j];
+        b.SetInsertPoint(heads[j]);
+        uint32_t eip = tb.eip;
+        for (const x86::DecodedInsn& in : tb.insns) {
+            uint32_t next = eip + in.len;
+            b.CreateCall(rt_begin, {cast_cpu(rt_begin), b.getInt32(next)});
+            // The instruction as a constant: LLVM folds every operand field.
+            const auto* bytes = reinterpret_cast<const uint8_t*>(&in);
+            auto* data = ConstantDataArray::get(C, ArrayRef<uint8_t>(bytes, sizeof in));
+            auto* gv = new GlobalVariable(*M, data->getType(), true, GlobalValue::PrivateLinkage, data,
+                                          "insn" + std::to_string(serial++));
+            gv->setAlignment(Align(alignof(x86::DecodedInsn)));
+            gv->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
+            Function* src = handler_function(in.fn);
+            Function* h = nullptr;
+            if (src) {
+                h = cast<Function>(imp.import(src));
+                imp.drain();
+                if (!imp.error().empty()) {
+                    failed_handler = src->getName().str();
+                    out.error = imp.error();
+                    return nullptr;
+                }
+                if (!h->isDeclaration() && !h->hasFnAttribute(Attribute::NoInline))
+                    h->addFnAttr(Attribute::AlwaysInline);  // the handler itself, whatever its size
+                FunctionType* t = h->getFunctionType();
+                b.CreateCall(t, h, {b.CreatePointerCast(cpu, t->getParamType(0)),
+                                    ConstantExpr::getPointerCast(gv, t->getParamType(1))});
+                out.inlined++;
+            } else {
+                // Not in the bitcode (e.g. a handler from another library): call it where it is.
+                Constant* p = ConstantExpr::getIntToPtr(ConstantInt::get(i64, reinterpret_cast<uint64_t>(in.fn)),
+                                                        PointerType::getUnqual(handler_ty_));
+                b.CreateCall(handler_ty_, p, {b.CreatePointerCast(cpu, handler_ty_->getParamType(0)),
+                                              ConstantExpr::getPointerCast(gv, handler_ty_->getParamType(1))});
+                out.called++;
+            }
+            Value* end = b.CreateCall(rt_commit, {cast_cpu(rt_commit)});
+            BasicBlock* cont = BasicBlock::Create(C, "", T);
+            b.CreateCondBr(end, exit, cont);
+            b.SetInsertPoint(cont);
+            eip = next;
+        }
+        // Between blocks: where to, then the run loop's checks, then the next block if it
+        // is part of this trace.
+        Value* target = b.CreateCall(rt_eip, {cast_cpu(rt_eip)});
+        Value* go = b.CreateCall(rt_next, {cast_cpu(rt_next), tsc_base, epoch, b.getInt64(widest)});
+        BasicBlock* dispatch = BasicBlock::Create(C, "dispatch", T);
+        b.CreateCondBr(go, dispatch, exit);
+        b.SetInsertPoint(dispatch);
+        SwitchInst* sw = b.CreateSwitch(target, exit, unsigned(r.blocks.size()));
+        for (size_t k = 0; k < r.blocks.size(); ++k) sw->addCase(b.getInt32(r.blocks[k].eip), heads[k]);
+    }
+
+    std::string err;
+    raw_string_ostream es(err);
+    if (verifyModule(*M, &es)) {
+        out.error = "invalid trace IR: " + es.str();
+        return nullptr;
+    }
+    return M;
+}
+
+// What a memory access in a trace touches, by the object its address is based on. Guest
+// memory (host pointers the soft TLB hands out: inttoptr of a computed address), the CPU
+// object (the trace's argument), the counters (inttoptr of a constant) and the run loop's TSC
+// base are disjoint; telling LLVM so lets it keep guest registers, EIP, the instruction count
+// and end_block in host registers across guest loads and stores. Accesses it cannot place
+// (through pointers loaded from memory, for instance) are left alone.
+enum class Region { kUnknown, kCpu, kGuest, kCounters, kTscBase };
+
+bool derived_from_pointer(const Value* v, int depth = 0) {
+    if (isa<PtrToIntOperator>(v)) return true;
+    if (depth > 8) return true;  // be conservative on deep expressions
+    if (const auto* u = dyn_cast<Operator>(v)) {
+        if (isa<LoadInst>(v)) return false;  // a value from memory, e.g. a TLB addend
+        for (const Value* op : u->operands())
+            if (derived_from_pointer(op, depth + 1)) return true;
+    }
+    return false;
+}
+
+Region classify(const Value* ptr, const Argument* cpu, const Argument* tsc_base) {
+    const Value* obj = getUnderlyingObject(ptr, 0);
+    if (obj == cpu) return Region::kCpu;
+    if (obj == tsc_base) return Region::kTscBase;
+    if (const auto* c = dyn_cast<ConstantExpr>(obj))
+        if (c->getOpcode() == Instruction::IntToPtr && isa<ConstantInt>(c->getOperand(0))) return Region::kCounters;
+    if (const auto* i = dyn_cast<IntToPtrInst>(obj))
+        if (!derived_from_pointer(i->getOperand(0))) return Region::kGuest;
+    return Region::kUnknown;
+}
+
+void annotate_aliasing(Function& f) {
+    LLVMContext& C = f.getContext();
+    MDBuilder mdb(C);
+    MDNode* domain = mdb.createAnonymousAliasScopeDomain("trapeze.trace");
+    MDNode* scopes[5] = {nullptr};
+    const char* names[5] = {"", "cpu", "guest", "counters", "tsc"};
+    for (int k = 1; k < 5; ++k) scopes[k] = mdb.createAnonymousAliasScope(domain, names[k]);
+    MDNode* scope_list[5] = {nullptr};
+    MDNode* noalias_list[5] = {nullptr};
+    for (int k = 1; k < 5; ++k) {
+        scope_list[k] = MDNode::get(C, {scopes[k]});
+        SmallVector<Metadata*, 4> others;
+        for (int o = 1; o < 5; ++o)
+            if (o != k) others.push_back(scopes[o]);
+        noalias_list[k] = MDNode::get(C, others);
+    }
+    const Argument* cpu = f.getArg(0);
+    const Argument* tsc_base = f.getArg(1);
+    for (Instruction& i : instructions(f)) {
+        const Value* ptr = nullptr;
+        if (auto* l = dyn_cast<LoadInst>(&i)) ptr = l->getPointerOperand();
+        else if (auto* s = dyn_cast<StoreInst>(&i)) ptr = s->getPointerOperand();
+        if (!ptr) continue;
+        int k = int(classify(ptr, cpu, tsc_base));
+        if (k == 0) continue;
+        i.setMetadata(LLVMContext::MD_alias_scope, scope_list[k]);
+        i.setMetadata(LLVMContext::MD_noalias, noalias_list[k]);
+    }
+}
+
+// Keeps the CPU's state in host registers through a trace. Every field of the X86Cpu that the
+// trace accesses at a constant offset (guest registers, EIP, next_eip, the instruction count,
+// end_block, the lazy flags...) is promoted to SSA values: loaded once at entry, written back
+// to the object only before something that may read it (an out-of-line call such as a TLB
+// miss or the raising of a fault, an overlapping access) and at the exits, and reloaded after
+// something that may write it. So the state is committed exactly where anything can observe
+// it, as execute_block commits it, but the straight-line fast path runs without the stores.
+// Alias questions go to LLVM's alias analysis (struct layout, and the regions marked by
+// annotate_aliasing).
+class Promoter final : public LoadAndStorePromoter {
+public:
+    Promoter(ArrayRef<const Instruction*> insts, SSAUpdater& ssa, const SmallPtrSetImpl<Instruction*>& set)
+        : LoadAndStorePromoter(insts, ssa), set_(set) {}
+    bool isInstInList(Instruction* i, const SmallVectorImpl<Instruction*>&) const override { return set_.count(i); }
+
+private:
+    const SmallPtrSetImpl<Instruction*>& set_;
+};
+
+void promote_cpu_state(Function& f, AAResults& aa) {
+    const DataLayout& dl = f.getParent()->getDataLayout();
+    Argument* cpu = f.getArg(0);
+    for (Instruction& i : instructions(f))
+        if (isa<InvokeInst>(i) || isa<CallBrInst>(i)) return;  // no unwinding edges to follow
+    struct Loc {
+        Value* ptr = nullptr;
+        Type* ty = nullptr;
+        std::vector<Instruction*> accesses;
+        unsigned stores = 0;
+    };
+    std::map<std::pair<int64_t, Type*>, Loc> locs;
+    for (Instruction& i : instructions(f)) {
+        Value* ptr = nullptr;
+        Type* ty = nullptr;
+        bool simple = true;
+        if (auto* l = dyn_cast<LoadInst>(&i)) {
+            ptr = l->getPointerOperand();
+            ty = l->getType();
+            simple = l->isSimple();
+        } else if (auto* st = dyn_cast<StoreInst>(&i)) {
+            ptr = st->getPointerOperand();
+            ty = st->getValueOperand()->getType();
+            simple = st->isSimple();
+        }
+        if (!ptr) continue;
+        APInt off(dl.getIndexTypeSizeInBits(ptr->getType()), 0);
+        const Value* base = ptr->stripAndAccumulateConstantOffsets(dl, off, true);
+        if (base != cpu) continue;
+        if (!simple) return;  // volatile or atomic CPU state: leave the function alone
+        Loc& loc = locs[{off.getSExtValue(), ty}];
+        if (!loc.ptr) {
+            loc.ptr = ptr;
+            loc.ty = ty;
+        }
+        loc.accesses.push_back(&i);
+        if (isa<StoreInst>(i)) loc.stores++;
+    }
+    BasicBlock& entry = f.getEntryBlock();
+    for (auto& [key, loc] : locs) {
+        if (loc.stores == 0 || loc.accesses.size() < 2) continue;  // read-only: loads are cheap
+        // The location without its type-based tag: only layout and regions decide aliasing.
+        AAMDNodes md = loc.accesses.front()->getAAMetadata();
+        md.TBAA = nullptr;
+        md.TBAAStruct = nullptr;
+        const MemoryLocation ml(loc.ptr, LocationSize::precise(dl.getTypeStoreSize(loc.ty)), md);
+        // The pointer must be available everywhere: rematerialise it at the entry.
+        IRBuilder<> b(&*entry.getFirstInsertionPt());
+        Type* i8p = Type::getInt8PtrTy(f.getContext());
+        Value* p = b.CreateBitCast(
+            b.CreateConstInBoundsGEP1_64(Type::getInt8Ty(f.getContext()), b.CreateBitCast(cpu, i8p), uint64_t(key.first)),
+            PointerType::getUnqual(loc.ty));
+        SmallPtrSet<Instruction*, 32> in_list(loc.accesses.begin(), loc.accesses.end());
+        std::vector<Instruction*> syncs_before, syncs_after;
+        for (Instruction& i : instructions(f)) {
+            if (in_list.count(&i)) continue;
+            if (isa<ReturnInst>(i)) {
+                syncs_before.push_back(&i);
+                continue;
+            }
+            if (!i.mayReadOrWriteMemory()) continue;
+            ModRefInfo mr = aa.getModRefInfo(&i, ml);
+            if (isModOrRefSet(mr)) syncs_before.push_back(&i);
+            if (isModSet(mr)) syncs_after.push_back(&i);
+        }
+        // Write back only where the location may be dirty: a forward dataflow over the CFG
+        // (dirty after a store of the trace, clean after a write-back or a reload).
+        SmallPtrSet<Instruction*, 32> before_set(syncs_before.begin(), syncs_before.end());
+        SmallPtrSet<Instruction*, 32> after_set(syncs_after.begin(), syncs_after.end());
+        auto transfer = [&](BasicBlock& bb, bool dirty, std::vector<Instruction*>* writebacks) {
+            for (Instruction& i : bb) {
+                if (before_set.count(&i)) {
+                    if (dirty && writebacks) writebacks->push_back(&i);
+                    dirty = false;
+                }
+                if (after_set.count(&i)) dirty = false;
+                if (isa<StoreInst>(i) && in_list.count(&i)) dirty = true;
+            }
+            return dirty;
+        };
+        DenseMap<BasicBlock*, bool> out;
+        std::vector<BasicBlock*> work;
+        for (BasicBlock& bb : f) {
+            out[&bb] = false;
+            work.push_back(&bb);
+        }
+        auto dirty_in = [&](BasicBlock* bb) {
+            bool d = false;
+            for (BasicBlock* p : predecessors(bb)) d = d || out[p];
+            return d;
+        };
+        while (!work.empty()) {
+            BasicBlock* bb = work.back();
+            work.pop_back();
+            bool o = transfer(*bb, dirty_in(bb), nullptr);
+            if (o != out[bb]) {
+                out[bb] = o;
+                for (BasicBlock* succ : successors(bb)) work.push_back(succ);
+            }
+        }
+        std::vector<Instruction*> writebacks;
+        for (BasicBlock& bb : f) transfer(bb, dirty_in(&bb), &writebacks);
+
+        std::vector<Instruction*> list(loc.accesses.begin(), loc.accesses.end());
+        // Entry: the value in memory.
+        LoadInst* init = b.CreateLoad(loc.ty, p);
+        StoreInst* def = b.CreateStore(init, p);
+        list.push_back(def);
+        for (Instruction* i : writebacks) {  // write back the current value
+            IRBuilder<> wb(i);
+            LoadInst* cur = wb.CreateLoad(loc.ty, p);
+            wb.CreateStore(cur, p);
+            list.push_back(cur);
+        }
+        for (Instruction* i : syncs_after) {   // and take whatever is there afterwards
+            IRBuilder<> rb(i->getNextNode());
+            LoadInst* again = rb.CreateLoad(loc.ty, p);
+            list.push_back(rb.CreateStore(again, p));
+        }
+        SmallPtrSet<Instruction*, 32> all(list.begin(), list.end());
+        SmallVector<Instruction*, 64> insts(list.begin(), list.end());
+        SSAUpdater ssa;
+        Promoter(ArrayRef<const Instruction*>(insts.begin(), insts.end()), ssa, all).run(insts);
+    }
+}
+
+void LlvmBackend::optimize(Module& m, Function& trace) {
+    LoopAnalysisManager lam;
+    FunctionAnalysisManager fam;
+    CGSCCAnalysisManager cgam;
+    ModuleAnalysisManager mam;
+    PassBuilder pb(tm_.get());
+    pb.registerModuleAnalyses(mam);
+    pb.registerCGSCCAnalyses(cgam);
+    pb.registerFunctionAnalyses(fam);
+    pb.registerLoopAnalyses(lam);
+    pb.crossRegisterProxies(lam, fam, cgam, mam);
+    auto inline_all = [&] {
+        for (int round = 0; round < 4; ++round) {
+            ModulePassManager mpm;
+            mpm.addPass(AlwaysInlinerPass(false));
+            mpm.run(m, mam);
+            bool more = false;
+            for (Instruction& i : instructions(trace))
+                if (auto* call = dyn_cast<CallBase>(&i))
+                    if (Function* f = call->getCalledFunction(); f && f->hasFnAttribute(Attribute::AlwaysInline))
+                        more = true;
+            if (!more) break;
+        }
+    };
+    // 1. Inline the handlers and the glue into the trace function, and fold what the
+    //    constant instructions and the forwarded state make constant (condition codes,
+    //    register numbers, the previous instruction's lazy flags)...
+    inline_all();
+    annotate_aliasing(trace);
+    {
+        FunctionPassManager fpm;
+        fpm.addPass(EarlyCSEPass(true));
+        fpm.addPass(InstCombinePass());
+        fpm.addPass(SimplifyCFGPass());
+        fpm.run(trace, fam);
+    }
+    // ...so that inlining the helpers (eval_condition, compute_arith_flags...) clones only
+    // the paths that remain.
+    for (Function& f : m)
+        if (f.hasFnAttribute("trapeze-helper")) f.addFnAttr(Attribute::AlwaysInline);
+    inline_all();
+    lap("inline");
+    if (g_timer && g_timer->on) g_timer->line += " [" + std::to_string(trace.getInstructionCount()) + " insns]";
+    // 2. With everything in one function, say what aliases what; then the function
+    //    simplification pipeline of -O2 folds the constant instructions, forwards state
+    //    between instructions and removes dead stores.
+    annotate_aliasing(trace);
+    if (std::getenv("TRAPEZE_JIT_FULL_O2")) {
+        FunctionPassManager fpm =
+            pb.buildFunctionSimplificationPipeline(OptimizationLevel::O2, ThinOrFullLTOPhase::None);
+        fpm.run(trace, fam);
+    } else {
+        // The parts of -O2's function simplification that matter for straight-line traces
+        // (no loop passes: a trace's loops are guest loops that leave through the run loop's
+        // checks).
+        auto run = [&](auto pass, const char* name) {
+            FunctionPassManager fpm;
+            fpm.addPass(std::move(pass));
+            fpm.run(trace, fam);
+            if (std::getenv("TRAPEZE_JIT_TIMING_PASSES")) lap(name);
+        };
+        run(SROAPass(), "sroa");
+        run(EarlyCSEPass(true), "early-cse");
+        run(InstCombinePass(), "instcombine");
+        run(SimplifyCFGPass(), "simplifycfg");
+        run(JumpThreadingPass(), "jump-threading");
+        run(GVNPass(), "gvn");
+        run(DSEPass(), "dse");
+        run(InstCombinePass(), "instcombine");
+        run(SimplifyCFGPass(), "simplifycfg");
+    }
+    lap("simplify");
+    if (g_timer && g_timer->on) g_timer->line += " [" + std::to_string(trace.getInstructionCount()) + " insns]";
+    // 3. Keep the CPU state in registers between the points that can observe it, and clean up.
+    if (!std::getenv("TRAPEZE_JIT_NOPROMOTE")) promote_cpu_state(trace, fam.getResult<AAManager>(trace));
+    fam.invalidate(trace, PreservedAnalyses::none());
+    lap("promote");
+    {
+        FunctionPassManager clean;
+        clean.addPass(InstCombinePass());
+        clean.addPass(SimplifyCFGPass());
+        clean.addPass(EarlyCSEPass(true));
+        clean.addPass(DSEPass());
+        clean.addPass(SimplifyCFGPass());
+        clean.run(trace, fam);
+    }
+    lap("clean");
+    if (g_timer && g_timer->on) g_timer->line += " [" + std::to_string(trace.getInstructionCount()) + " insns]";
+    // 4. Drop what is no longer referenced.
+    {
+        ModulePassManager mpm;
+        mpm.addPass(GlobalDCEPass());
+        mpm.run(m, mam);
+    }
+}
+
+TraceResult LlvmBackend::compile(const TraceRequest& r) {
+    auto t0 = std::chrono::steady_clock::now();
+    TraceResult out;
+    PhaseTimer timer;
+    g_timer = &timer;
+    std::string name = "trapeze_trace_" + std::to_string(seq_++);
+    std::unique_ptr<Module> M;
+    for (int attempt = 0; attempt < 8 && !M; ++attempt) {
+        std::string failed;
+        out = TraceResult{};
+        M = build(r, name, out, failed);
+        if (!M && failed.empty()) break;          // not a handler's fault: give up
+        if (!M) {
+            blacklist_.insert(failed);            // call that handler through its pointer
+            handler_cache_.clear();
+        }
+    }
+    const char* dump = std::getenv("TRAPEZE_JIT_DUMP");  // directory: IR before/after -O2
+    auto write = [&](const char* suffix) {
+        std::error_code ec;
+        raw_fd_ostream os(std::string(dump) + "/" + name + suffix, ec);
+        if (!ec) M->print(os, nullptr);
+    };
+    if (M) {
+        lap("build");
+        if (dump) write(".ll");
+        optimize(*M, *M->getFunction(name));
+        if (dump) write(".opt.ll");
+        orc::ResourceTrackerSP rt = jit_->getMainJITDylib().createResourceTracker();
+        object_bytes_ = 0;
+        if (Error e = jit_->addIRModule(rt, orc::ThreadSafeModule(std::move(M), tsc_))) {
+            out.error = toString(std::move(e));
+        } else if (auto sym = jit_->lookup(name)) {
+            out.fn = reinterpret_cast<x86::NativeTrace>(sym->getAddress());
+            out.code = std::make_shared<OrcCode>(rt);
+            out.code_bytes = object_bytes_;
+            lap("codegen");
+        } else {
+            out.error = toString(sym.takeError());
+        }
+        if (!out.fn)
+            if (Error e = rt->remove()) consumeError(std::move(e));
+    }
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    g_timer = nullptr;
+    return out;
+}
+
+LlvmBackend* g_backend = nullptr;
+std::string g_backend_error;
+
+void shutdown_backend() {
+    if (g_backend) g_backend->shutdown();
+}
+
+}  // namespace
+
+Backend* Backend::instance(std::string* why) {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        auto* b = new LlvmBackend();  // lives until exit; its thread is joined by atexit
+        if (b->start(g_backend_error)) {
+            g_backend = b;
+            std::atexit(shutdown_backend);
+        } else {
+            delete b;
+        }
+    });
+    if (!g_backend && why) *why = g_backend_error;
+    return g_backend;
+}
+
+std::string trace_key(const TraceRequest& r) {
+    // Field by field: DecodedInsn has padding whose bytes are not defined.
+    static_assert(sizeof(x86::DecodedInsn) == 40,
+                  "DecodedInsn changed: add the new fields to trace_key (binary_translate/llvm_backend.cpp)");
+    std::string k;
+    auto put = [&k](auto v) { k.append(reinterpret_cast<const char*>(&v), sizeof v); };
+    put(r.cs_base);
+    put(r.last);
+    for (const TraceBlock& b : r.blocks) {
+        put(b.eip);
+        put(uint32_t(b.insns.size()));
+        for (const x86::DecodedInsn& in : b.insns) {
+            put(reinterpret_cast<uintptr_t>(in.fn));
+            put(in.imm);
+            put(in.imm2);
+            put(in.mem.seg);
+            put(in.mem.base);
+            put(in.mem.index);
+            put(in.mem.scale);
+            put(in.mem.disp);
+            put(in.form);
+            put(in.len);
+            put(in.opsize);
+            put(in.addr32);
+            put(in.r0);
+            put(in.r1);
+            put(in.r2);
+            put(in.flags);
+            put(in.cc);
+            put(in.opsize2);
+            put(in.opcode);
+        }
+    }
+    return k;
+}
+
+TraceResult Backend::compile_now(TraceRequest req) {
+    std::promise<TraceResult> p;
+    auto f = p.get_future();
+    submit(std::move(req), [&p](TraceResult r) { p.set_value(std::move(r)); });
+    return f.get();
+}
+
+}  // namespace trapeze::bt

@@ -1,0 +1,65 @@
+// The LLVM tier's compiler: one per process, shared by every CPU's JitEngine. It owns the
+// semantics bitcode (isa/x86/semantics/*.cpp and jit_runtime.cpp compiled by clang at build
+// time and embedded in the library), an ORC LLJIT, and the background thread that turns trace
+// requests into machine code. Internal to binary_translate/.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "isa/x86/cpu.h"
+
+namespace trapeze::bt {
+
+// One guest block of a trace: the EIP it is entered at and a copy of its instructions.
+struct TraceBlock {
+    uint32_t eip = 0;
+    std::vector<x86::DecodedInsn> insns;
+};
+
+struct TraceRequest {
+    std::vector<TraceBlock> blocks;  // blocks[0] is the entry
+    uint32_t cs_base = 0;
+    uint32_t last = 0;               // highest EIP of any byte of the trace (CS limit guard)
+};
+
+// Machine code of one trace; freed (ORC resource tracker removed) when the last owner drops it.
+class CompiledCode {
+public:
+    virtual ~CompiledCode() = default;
+};
+
+struct TraceResult {
+    x86::NativeTrace fn = nullptr;
+    std::shared_ptr<CompiledCode> code;
+    double seconds = 0;          // time to build, optimise and compile
+    uint64_t code_bytes = 0;     // .text bytes of the object
+    unsigned inlined = 0;        // instructions whose handler came from the bitcode
+    unsigned called = 0;         // instructions whose handler is called through its pointer
+    std::string error;           // non-empty when fn is null
+    bool reused = false;         // the same trace was compiled before: its code is shared
+};
+
+// Identifies a trace's code: the CS base, the limit guard and every block's EIP and
+// instructions, field by field. Traces with equal keys compile to the same code, whichever
+// CPU asks (the code refers to no engine or CPU but its argument).
+std::string trace_key(const TraceRequest& r);
+
+class Backend {
+public:
+    // The process's backend, started on first use; nullptr (and *why) if LLVM cannot start.
+    static Backend* instance(std::string* why = nullptr);
+
+    // Queues a compilation; done runs on the backend thread with the result.
+    virtual void submit(TraceRequest req, std::function<void(TraceResult)> done) = 0;
+    // Compiles in the calling thread's stead, waiting for the result (tests, lockstep).
+    TraceResult compile_now(TraceRequest req);
+
+protected:
+    virtual ~Backend() = default;
+};
+
+}  // namespace trapeze::bt

@@ -1,0 +1,137 @@
+// Interpreter and JIT side by side on the guests of tests/jit/guests.
+#include "tests/jit/jit_test_support.h"
+
+namespace trapeze::test {
+namespace {
+
+TEST_CASE("mix: the JIT agrees with the interpreter at every block boundary") {
+    bt::JitStats st = lockstep_guest("mix", 1);
+    CHECK(st.traces_compiled > 0);
+    CHECK(st.entries > 0);
+    CHECK(st.handlers_called == 0);  // every handler came from the semantics bitcode
+}
+
+TEST_CASE("mix: long quanta stay in compiled code and still agree") {
+    bt::JitStats st = lockstep_guest("mix", 10007);
+    CHECK(st.chain_hits > 100);
+}
+
+TEST_CASE("mix: background compilation with the default threshold gives the same result") {
+    auto code = guest("mix");
+    GuestMachine interp(code, false), jit(code, true, bt::JitOptions{});
+    auto a = interp.cpu().run(50'000'000);
+    auto b = jit.cpu().run(50'000'000);
+    CHECK(a.reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(b.reason == a.reason);
+    CHECK(bt::compare_cpu_state(interp.cpu(), jit.cpu()) == "");
+    CHECK(bt::compare_memory(interp.bench.mem, jit.bench.mem) == "");
+    for (unsigned i = 0; i < 4; ++i) CHECK(interp.result(i) == jit.result(i));
+}
+
+TEST_CASE("self-modifying code inside a hot loop") {
+    for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) {
+        bt::JitStats st = lockstep_guest("smc", quantum);
+        CHECK(st.traces_compiled > 1);    // recompiled after the rewrites
+        CHECK(st.invalidations > 0);      // and the old code dropped
+    }
+    GuestMachine m(guest("smc"), true);
+    m.cpu().run(10'000'000);
+    CHECK(m.result(2) == 126);  // the immediate was rewritten 125 times
+}
+
+TEST_CASE("a page-table change remaps hot code") {
+    for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("paging", quantum);
+    GuestMachine m(guest("paging"), true);
+    m.cpu().run(10'000'000);
+    CHECK(m.result(0) == 2000 * 1 + 1000 * 100);
+    CHECK(m.jit->stats().traces_compiled > 0);
+}
+
+// Raises IRQ 0 (vector 0x20) every `period` instructions of the CPU it watches.
+struct PeriodicIrq : x86::InterruptSource {
+    x86::X86Cpu& cpu;
+    uint64_t period, next;
+    PeriodicIrq(x86::X86Cpu& c, uint64_t p) : cpu(c), period(p), next(p) {}
+    bool interrupt_pending() override { return cpu.instructions() >= next; }
+    uint8_t acknowledge_interrupt() override {
+        next = cpu.instructions() + period;
+        return 0x20;
+    }
+};
+
+TEST_CASE("interrupts arriving in a long hot loop are taken where the interpreter takes them") {
+    for (uint64_t quantum : {uint64_t{1}, uint64_t{1'000'000}}) {
+        auto code = guest("irq");
+        GuestMachine interp(code, false), jit(code, true);
+        PeriodicIrq ia(interp.cpu(), 997), ib(jit.cpu(), 997);
+        interp.cpu().set_interrupt_source(&ia);
+        jit.cpu().set_interrupt_source(&ib);
+        bt::LockstepOptions lo;
+        lo.quantum = quantum;
+        auto r = bt::run_lockstep(interp.cpu(), interp.bench.mem, jit.cpu(), jit.bench.mem, 10'000'000, lo);
+        INFO(r.difference);
+        INFO(r.reference.message);
+        CHECK_FALSE(r.diverged);
+        CHECK(r.reference.reason == cpu::StopReason::kHaltedNoWake);
+        CHECK(jit.result(1) > 50);            // interrupts taken
+        CHECK(jit.result(1) == interp.result(1));
+        CHECK(jit.result(2) == interp.result(2));  // at the same places
+        bt::JitStats st = jit.jit->stats();
+        CHECK(st.entries > jit.result(1));    // the loop was re-entered after each one
+        if (quantum > 1) CHECK(st.chain_hits > 1000);
+    }
+}
+
+TEST_CASE("a fault inside a compiled trace is precise") {
+    for (uint64_t quantum : {uint64_t{1}, uint64_t{1'000'000}}) lockstep_guest("fault", quantum);
+    GuestMachine m(guest("fault"), true);
+    auto r = m.cpu().run(10'000'000);
+    CHECK(r.reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(m.result(0) == m.result(4));  // EIP of the DIV
+    CHECK(m.result(1) == 500);          // the INC before it in the faulting iteration: done
+    CHECK(m.result(2) == 499);          // the INC after it: not
+    CHECK(m.result(3) == 0);
+    bt::JitStats st = m.jit->stats();
+    CHECK(st.traces_compiled > 0);
+    CHECK(st.chain_hits > 400);         // the loop ran compiled until the fault
+}
+
+TEST_CASE("the trace engine can be detached and its code is dropped") {
+    GuestMachine m(guest("mix"), true);
+    m.cpu().run(200'000);
+    bt::JitStats before = m.jit->stats();
+    REQUIRE(before.traces_compiled > 0);
+    m.cpu().set_trace_engine(nullptr);  // flushes the block cache: every block and its code
+    CHECK(m.jit->stats().invalidations >= before.entry_blocks);
+    auto r = m.cpu().run(50'000'000);   // and the interpreter carries on alone
+    CHECK(r.reason == cpu::StopReason::kHaltedNoWake);
+    GuestMachine ref(guest("mix"), false);
+    ref.cpu().run(50'000'000);
+    for (unsigned i = 0; i < 4; ++i) CHECK(m.result(i) == ref.result(i));
+}
+
+TEST_CASE("lockstep reports a difference") {
+    auto code = guest("mix");
+    GuestMachine a(code, false), b(code, true);
+    b.cpu().s.dr[0] = 0x1234;  // the guest never touches DR0
+    auto r = bt::run_lockstep(a.cpu(), a.bench.mem, b.cpu(), b.bench.mem, 1'000'000);
+    CHECK(r.diverged);
+    CHECK_THAT(r.difference, Catch::Contains("DR0"));
+    GuestMachine c(code, false), d(code, true);
+    d.bench.ram[0x70000] = 1;  // memory the guest never touches
+    r = bt::run_lockstep(c.cpu(), c.bench.mem, d.cpu(), d.bench.mem, 1'000'000);
+    CHECK(r.diverged);
+    CHECK_THAT(r.difference, Catch::Contains("0x70000"));
+}
+
+TEST_CASE("statistics format") {
+    bt::JitStats s;
+    s.traces_compiled = 2;
+    s.insns_translated = 30;
+    std::string text = bt::format_stats(s);
+    CHECK_THAT(text, Catch::Contains("2 compiled"));
+    CHECK_THAT(text, Catch::Contains("15.0 per trace"));
+}
+
+}  // namespace
+}  // namespace trapeze::test
