@@ -12,6 +12,7 @@
 
 #include "binary_translate/jit.h"
 #include "binary_translate/lockstep.h"
+#include "cli/fuzz_command.h"
 #include "cli/options.h"
 #include "machines/pc.h"
 
@@ -21,6 +22,7 @@ using trapeze::cli::UsageError;
 
 constexpr const char* kUsage = R"(usage:
   trapeze run pc -bios FILE [options]
+  trapeze fuzz crashme --machine pc [--seed S|random] [--seconds N] [--iterations N] [--cpl 0|3]
   trapeze help
 
 run pc options (QEMU's spelling where the meaning is the same):
@@ -122,6 +124,7 @@ int main(int argc, char** argv) {
             fmt::print("{}", kUsage);
             return 0;
         }
+        if (cmd == "fuzz") return trapeze::cli::run_fuzz(args);
         if (cmd == "run") {
             if (args.done()) throw UsageError("run: which machine? (pc)");
             std::string_view machine = args.next();
