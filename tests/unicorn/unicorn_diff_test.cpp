@@ -261,6 +261,10 @@ TEST_CASE("random user-level encodings agree with Unicorn", "[diff][unicorn]") {
         if (c.zi.mnemonic == ZYDIS_MNEMONIC_TEST && (c.zi.opcode == 0xF6 || c.zi.opcode == 0xF7) &&
             c.zi.raw.modrm.reg == 1)
             continue;
+        // - F3 0F BC/BD are REP BSF/BSR on the CPUs trapeze models (no BMI1/ABM); Unicorn's
+        //   CPU has TZCNT/LZCNT there.
+        //   (The test's own Zydis decodes them as the latter.)
+        if (c.zi.mnemonic == ZYDIS_MNEMONIC_TZCNT || c.zi.mnemonic == ZYDIS_MNEMONIC_LZCNT) continue;
         // Keep the sampling balanced: common forms stop being drawn once well covered.
         if (per_form[c.form] > want / 60 + 200) continue;
         for (int i = 0; i < 8; ++i) c.gpr[i] = edge_value(rng);
