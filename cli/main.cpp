@@ -2,6 +2,7 @@
 // Kept thin: everything it does is a call into machines/ or analysis/.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -12,8 +13,10 @@
 
 #include "binary_translate/jit.h"
 #include "binary_translate/lockstep.h"
+#include "cli/analysis_commands.h"
 #include "cli/fuzz_command.h"
 #include "cli/options.h"
+#include "cli/run_microvax.h"
 #include "machines/pc.h"
 
 namespace {
@@ -22,21 +25,39 @@ using trapeze::cli::UsageError;
 
 constexpr const char* kUsage = R"(usage:
   trapeze run pc -bios FILE [options]
+  trapeze run pc -kernel FILE [-initrd FILE] [-append STRING] [options]
+  trapeze classify x86 [--model MODEL]     run the Popek-Goldberg experiments, print the evidence
+  trapeze report x86 [--model MODEL] [--format md|json|html] [-o FILE]
+  trapeze report PROFILE.json [--symbols System.map] [--top N] [-o FILE]
   trapeze fuzz crashme --machine pc [--seed S|random] [--seconds N] [--iterations N] [--cpl 0|3]
   trapeze help
 
 run pc options (QEMU's spelling where the meaning is the same):
   -bios FILE            64 KB or 128 KB ROM mapped below 1 MB and at the top of 4 GB
+  -kernel FILE          Linux bzImage, entered directly by the 32-bit boot protocol (no BIOS)
+  -initrd FILE          initial ramdisk for -kernel (placed high in RAM)
+  -append STRING        kernel command line for -kernel
   -m MiB                RAM size (default 128)
   -cpu MODEL            i386, pentium, pentium-umip, pentium2 (default)
   -debugcon stdio|file:PATH|null   port 0xE9 output
+  -serial stdio|file:PATH|null     COM1 (16550A UART) output; stdio also feeds stdin to it
+                        (default stdio)
+  -rtc base=utc|DATE[,clock=vm|host]   RTC time at power-on: the host's (utc, default) or
+                        DATE as YYYY-MM-DD[THH:MM:SS] (UTC); clock=host is -icount off
+  -icount SHIFT|off     guest time: 2^SHIFT ns per instruction, 0-10 (default 3), so runs are
+                        reproducible; off: the host's clock (interactive, not reproducible)
+  -no-reboot            a guest reset (keyboard controller, port 0x92, triple fault) ends the
+                        run instead of restarting the machine
   -d ITEMS              comma list of: in_asm, exec, int, cpu, unimp, jit
   --engine=interp|jit   interpreter only, or the LLVM tier for hot code (default interp)
   --lockstep            also run an interpreter-only copy of the machine and stop at the
                         first difference in guest state (exit status 4)
   -D FILE               write -d output to FILE instead of stderr
   --max-insns N         stop after N instructions (exit status 3)
-exit status: 0 when the guest halts with interrupts disabled, 2 on a triple fault,
+  --profile FILE.json   count executed instructions by Popek-Goldberg class and CPL, and the
+                        privileged/sensitive ones by address (trapeze report FILE.json)
+exit status: 0 when the guest halts with interrupts disabled or resets under -no-reboot,
+2 on a triple fault under -no-reboot (or with no firmware to restart),
 3 when --max-insns is reached, 4 when --lockstep finds a difference, 1 on a host-side error
 or bad input.
 )";
@@ -46,6 +67,7 @@ int run_pc(trapeze::cli::Args& args) {
     uint64_t max_insns = 0;
     std::string engine = "interp";
     bool jit_stats = false, lockstep = false;
+    std::string profile_path;
     while (!args.done()) {
         std::string_view a = args.next();
         if (a == "--engine" || a.rfind("--engine=", 0) == 0) {
@@ -54,6 +76,9 @@ int run_pc(trapeze::cli::Args& args) {
                 throw UsageError(fmt::format("--engine {}: expected interp or jit", engine));
         } else if (a == "--lockstep") lockstep = true;
         else if (a == "-bios") cfg.bios_path = args.value(a);
+        else if (a == "-kernel") cfg.kernel_path = args.value(a);
+        else if (a == "-initrd") cfg.initrd_path = args.value(a);
+        else if (a == "-append") cfg.append = args.value(a);
         else if (a == "-m") cfg.ram_mb = args.number(a, 1, 3072);
         else if (a == "-cpu") {
             std::string name(args.value(a));
@@ -72,7 +97,24 @@ int run_pc(trapeze::cli::Args& args) {
                 else if (item == "jit") jit_stats = true;
                 else throw UsageError(fmt::format("-d {}: unknown item (in_asm, exec, int, cpu, unimp, jit)", item));
             }
+        } else if (a == "-serial") cfg.serial = args.value(a);
+        else if (a == "-no-reboot") cfg.no_reboot = true;
+        else if (a == "-icount") {
+            std::string v = args.value(a);
+            if (v.rfind("shift=", 0) == 0) v = v.substr(6);
+            if (v == "off") cfg.icount_shift = -1;
+            else if (v.size() >= 1 && v.size() <= 2 && std::all_of(v.begin(), v.end(), ::isdigit) && std::stoi(v) <= 10)
+                cfg.icount_shift = std::stoi(v);
+            else throw UsageError(fmt::format("-icount {}: expected a shift 0-10 or off", v));
+        } else if (a == "-rtc") {
+            for (const std::string& item : trapeze::cli::split(args.value(a), ',')) {
+                if (item.rfind("base=", 0) == 0) cfg.rtc_base = item.substr(5);
+                else if (item == "clock=host") cfg.icount_shift = -1;
+                else if (item == "clock=vm") {
+                } else throw UsageError(fmt::format("-rtc {}: expected base=utc|DATE or clock=vm|host", item));
+            }
         } else if (a == "--max-insns") max_insns = args.number(a, 1, UINT64_MAX);
+        else if (a == "--profile") profile_path = args.value(a);
         else throw UsageError(fmt::format("unknown option '{}' for 'run pc'", a));
     }
     trapeze::machines::PcMachine pc(cfg);
@@ -83,6 +125,7 @@ int run_pc(trapeze::cli::Args& args) {
     if (lockstep) {
         trapeze::machines::PcConfig ref_cfg = cfg;  // the same machine, interpreted, silent
         ref_cfg.debugcon = "null";
+        ref_cfg.serial = "null";
         ref_cfg.trace = 0;
         ref_cfg.trace_file.clear();
         trapeze::machines::PcMachine ref(ref_cfg);
@@ -94,7 +137,10 @@ int run_pc(trapeze::cli::Args& args) {
         }
         fmt::print(stderr, "trapeze: lockstep: no difference in {} comparisons\n", ls.compares);
     } else {
+        std::unique_ptr<trapeze::analysis::Profile> profile;
+        if (!profile_path.empty()) profile = trapeze::cli::start_profile(pc.cpu());
         r = pc.run(max_insns);
+        if (profile) trapeze::cli::write_profile(*profile, profile_path);
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     using trapeze::cpu::StopReason;
@@ -122,13 +168,17 @@ int main(int argc, char** argv) {
         std::string_view cmd = args.next();
         if (cmd == "help" || cmd == "--help" || cmd == "-h") {
             fmt::print("{}", kUsage);
+            fmt::print("\n{}", trapeze::cli::kMicroVaxUsage);
             return 0;
         }
+        if (cmd == "classify") return trapeze::cli::classify_command(args);
+        if (cmd == "report") return trapeze::cli::report_command(args);
         if (cmd == "fuzz") return trapeze::cli::run_fuzz(args);
         if (cmd == "run") {
             if (args.done()) throw UsageError("run: which machine? (pc)");
             std::string_view machine = args.next();
             if (machine == "pc") return run_pc(args);
+            if (machine == "microvax3900") return trapeze::cli::run_microvax3900(args);
             throw UsageError(fmt::format("run: unknown machine '{}' (known: pc)", machine));
         }
         throw UsageError(fmt::format("unknown command '{}' (try 'trapeze help')", cmd));

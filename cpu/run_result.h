@@ -16,6 +16,8 @@ enum class StopReason {
     kPowerOff,         // a device powered the machine off
     kError,            // host-side error (unsupported instruction etc.): message says what
     kUserStop,         // the user interrupted
+    kYield,            // the machine asked the run loop to return early (a device's next
+                       // event moved); the machine continues, callers never see it
 };
 
 struct RunResult {

@@ -9,6 +9,8 @@
 #include <stdexcept>
 
 #include "devices/pc/debug_console.h"
+#include "machines/pc_devices.h"
+#include "machines/linux_boot.h"
 
 namespace trapeze::machines {
 
@@ -42,18 +44,39 @@ PcMachine::PcMachine(const PcConfig& cfg) : cfg_(cfg) {
     mem_->add_ram(0, 640 * 1024);
     if (ram > 0x100000) mem_->add_ram(0x100000, ram - 0x100000);
 
-    if (cfg.bios_path.empty()) throw std::runtime_error("no firmware: give -bios FILE");
-    std::vector<uint8_t> rom = read_file(cfg.bios_path, 1 << 20);
-    if (rom.size() != 65536 && rom.size() != 131072)
-        throw std::runtime_error(fmt::format("{}: a BIOS image must be 64 KB or 128 KB, this one is {} bytes",
-                                             cfg.bios_path, rom.size()));
-    // The ROM ends at 0xFFFFF below 1 MB and is aliased at the top of the 4 GB space, where
-    // the CPU fetches its first instruction (F000:FFF0 with CS.base = 0xFFFF0000).
-    uint64_t low = 0x100000 - rom.size();
-    mem_->add_rom(low, rom);
-    mem_->add_alias(0x100000000ull - rom.size(), rom.size(), low);
+    if (cfg.kernel_path.empty() && (!cfg.initrd_path.empty() || !cfg.append.empty()))
+        throw std::runtime_error("-initrd and -append need -kernel");
+    if (cfg.bios_path.empty() && cfg.kernel_path.empty())
+        throw std::runtime_error("no firmware: give -bios FILE (or -kernel FILE)");
+    if (!cfg.bios_path.empty()) {
+        std::vector<uint8_t> rom = read_file(cfg.bios_path, 1 << 20);
+        if (rom.size() != 65536 && rom.size() != 131072)
+            throw std::runtime_error(fmt::format("{}: a BIOS image must be 64 KB or 128 KB, this one is {} bytes",
+                                                 cfg.bios_path, rom.size()));
+        // The ROM ends at 0xFFFFF below 1 MB and is aliased at the top of the 4 GB space, where
+        // the CPU fetches its first instruction (F000:FFF0 with CS.base = 0xFFFF0000).
+        uint64_t low = 0x100000 - rom.size();
+        mem_->add_rom(low, rom);
+        mem_->add_alias(0x100000000ull - rom.size(), rom.size(), low);
+    }
 
     cpu_ = std::make_unique<x86::X86Cpu>(*mem_, *ports_, model);
+    create_devices();  // PIC, PIT, COM1, RTC/CMOS, keyboard controller, ports 0x80/0x92
+
+    // -kernel: the Linux 32-bit boot protocol; the CPU starts at the kernel's protected-mode
+    // entry, no BIOS runs (machines/linux_boot.h).
+    if (!cfg.kernel_path.empty()) {
+        LinuxBootConfig boot;
+        boot.kernel_path = cfg.kernel_path;
+        boot.kernel = read_file(cfg.kernel_path, 256u << 20);
+        if (!cfg.initrd_path.empty()) {
+            boot.initrd_path = cfg.initrd_path;
+            boot.initrd = read_file(cfg.initrd_path, ram);
+        }
+        boot.cmdline = cfg.append;
+        boot.ram_bytes = ram;
+        load_linux(*mem_, *cpu_, boot);
+    }
 
     if (!cfg.debugcon.empty() && cfg.debugcon != "null") {
         if (cfg.debugcon == "stdio") {
@@ -89,10 +112,12 @@ PcMachine::~PcMachine() {
     if (debugcon_file_ && debugcon_file_ != stdout) std::fclose(debugcon_file_);
     else if (debugcon_file_) std::fflush(debugcon_file_);
     if (trace_file_) std::fclose(trace_file_);
+    if (serial_file_ && serial_file_ != stdout) std::fclose(serial_file_);
+    else if (serial_file_) std::fflush(serial_file_);
 }
 
 cpu::RunResult PcMachine::run(uint64_t max_insns) {
-    auto r = cpu_->run(max_insns);
+    auto r = run_sliced(max_insns);  // machines/pc_devices.cpp
     if (debugcon_file_) std::fflush(debugcon_file_);
     return r;
 }

@@ -6,8 +6,8 @@
 //   non-existent memory sets PhysicalMemory::last_access_unassigned(); the CPU turns that
 //   into a machine check as the KA655 does.
 // - Internal processor registers: MTPR/MFPR of the IPRs the CPU itself implements (KSP..ISP,
-//   P0BR.., SCBB, PCBB, IPL, ASTLVL, SIRR/SISR, MAPEN, TBIA/TBIS, ICCS, SID, ...) are handled
-//   in the CPU; every other IPR number goes to the board (console RXCS/RXDB/TXCS/TXDB, TODR,
+//   P0BR.., SCBB, PCBB, IPL, ASTLVL, SIRR/SISR, MAPEN, TBIA/TBIS, TBCHK, SID) are handled
+//   in the CPU; every other IPR number goes to the board (console RXCS/RXDB/TXCS/TXDB, ICCS, TODR,
 //   SAVISP/SAVPC/SAVPSL for the console halt protocol, CADR/MSER/CONPC/CONPSL, IORESET, ...).
 // - Interrupts: device interrupt requests are levels 0x14-0x17 (BR4-BR7) plus the interval
 //   timer (0x16) and the console (0x14); the board reports the highest pending request and
@@ -28,6 +28,8 @@ enum class HaltReason : uint8_t {
     kDoubleMachineCheck,
     kKernelStackNotValid,
     kPowerUp,
+    kBadScbVector,        // an SCB vector with <1:0> = 2 or 3 (halt on the KA655)
+    kChmOnInterruptStack, // CHMx executed on the interrupt stack
 };
 
 class VaxBoard {

@@ -108,6 +108,9 @@ public:
     void reset();
     cpu::RunResult run(uint64_t max_insns);
     void set_interrupt_source(InterruptSource* src) { irq_ = src; }
+    // HLT executed and no interrupt taken since: the machine may skip time to its next
+    // device event instead of running the halted CPU (machines/pc_devices.cpp).
+    bool halted() const { return halted_; }
     void raise_nmi() { nmi_pending_ = true; }
     void attach(cpu::Instrumentation* hooks) { hooks_ = hooks; }
     void set_trace(uint32_t flags, std::FILE* out) { trace_ = flags; trace_out_ = out; }
