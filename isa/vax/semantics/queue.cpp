@@ -96,24 +96,33 @@ void insqti(VaxCpu& c, Insn& in) {
     c.set_cc(t == 0 ? psl::Z : 0);
 }
 
-// REMQHI header.aq, addr.wl: remove from the head. V: nothing removed (queue empty, addr =
-// header) or interlock set (C too). Z: the queue is empty afterwards.
-void remqhi(VaxCpu& c, Insn& in) {
-    uint32_t h = in.op[0].addr;
+// What REMQHI and REMQTI share: the header's alignment, the destination rule, the interlock
+// and the empty queue. Returns false when the instruction is complete (nothing removed);
+// otherwise h is the header and t its forward link.
+bool remq_interlocked_start(VaxCpu& c, Insn& in, uint32_t& h, uint32_t& t) {
+    h = in.op[0].addr;
     check_quad(c, h);
     // The destination may not be the header itself (EHKAA expects a reserved operand).
     if (in.op[1].kind == Operand::kMemory && in.op[1].addr == h) c.reserved_operand();
-    uint32_t t = c.read(h, 4);
+    t = c.read(h, 4);
     if (t & 6) c.reserved_operand();
     if (t & 1) {
         c.set_cc(psl::C | psl::V);
-        return;
+        return false;
     }
     if (t == 0) {
         put(c, in, 1, h);
         c.set_cc(psl::Z | psl::V);
-        return;
+        return false;
     }
+    return true;
+}
+
+// REMQHI header.aq, addr.wl: remove from the head. V: nothing removed (queue empty, addr =
+// header) or interlock set (C too). Z: the queue is empty afterwards.
+void remqhi(VaxCpu& c, Insn& in) {
+    uint32_t h, t;
+    if (!remq_interlocked_start(c, in, h, t)) return;
     uint32_t e = h + t;
     uint32_t link = c.read(e, 4);
     if (link & 7) c.reserved_operand();
@@ -127,21 +136,8 @@ void remqhi(VaxCpu& c, Insn& in) {
 }
 
 void remqti(VaxCpu& c, Insn& in) {
-    uint32_t h = in.op[0].addr;
-    check_quad(c, h);
-    // The destination may not be the header itself (EHKAA expects a reserved operand).
-    if (in.op[1].kind == Operand::kMemory && in.op[1].addr == h) c.reserved_operand();
-    uint32_t t = c.read(h, 4);
-    if (t & 6) c.reserved_operand();
-    if (t & 1) {
-        c.set_cc(psl::C | psl::V);
-        return;
-    }
-    if (t == 0) {
-        put(c, in, 1, h);
-        c.set_cc(psl::Z | psl::V);
-        return;
-    }
+    uint32_t h, t;
+    if (!remq_interlocked_start(c, in, h, t)) return;
     uint32_t tl = c.read(h + 4, 4);
     if (tl & 7) c.reserved_operand();
     uint32_t tail = h + tl;
