@@ -30,6 +30,7 @@ constexpr const char* kUsage = R"(usage:
   trapeze report x86 [--model MODEL] [--format md|json|html] [-o FILE]
   trapeze report PROFILE.json [--symbols System.map] [--top N] [-o FILE]
   trapeze fuzz crashme --machine pc [--seed S|random] [--seconds N] [--iterations N] [--cpl 0|3]
+  trapeze fuzz iofuzz --machine pc [--seed S|random] [--seconds N] [--operations N]
   trapeze help
 
 run pc options (QEMU's spelling where the meaning is the same):

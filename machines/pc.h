@@ -42,6 +42,7 @@ struct PcConfig {
     std::string rtc_base = "utc";          // -rtc base=: "utc" (host time at start) or a date
     int icount_shift = 3;                  // -icount: guest ns per instruction = 2^shift; -1: host time
     bool no_reboot = false;                // -no-reboot: a guest reset ends the run
+    bool log_resets = true;                // say on stderr when a reset restarts the board
 };
 
 class PcMachine {

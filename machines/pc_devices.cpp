@@ -215,7 +215,7 @@ cpu::RunResult PcMachine::run_sliced(uint64_t max_insns) {
                                fmt::format("guest reset: {} ({})", why,
                                            cfg_.no_reboot ? "-no-reboot" : "no firmware to restart"),
                                cpu_->instructions()});
-            fmt::print(stderr, "trapeze: guest reset: {}: restarting\n", why);
+            if (cfg_.log_resets) fmt::print(stderr, "trapeze: guest reset: {}: restarting\n", why);
             reset_board();
             continue;
         }
@@ -226,7 +226,8 @@ cpu::RunResult PcMachine::run_sliced(uint64_t max_insns) {
             // A triple fault: the chipset turns the shutdown cycle into a reset (as QEMU
             // does), unless told not to or there is no firmware to restart.
             if (cfg_.no_reboot || cfg_.bios_path.empty()) return finish(r);
-            fmt::print(stderr, "trapeze: {}\ntrapeze: shutdown (triple fault): restarting\n", r.message);
+            if (cfg_.log_resets)
+                fmt::print(stderr, "trapeze: {}\ntrapeze: shutdown (triple fault): restarting\n", r.message);
             reset_board();
             continue;
         default: return finish(r);

@@ -20,3 +20,10 @@ foreach(bad "--machine;vax11" "--cpl;2" "--seed;x" "--bogus")
     message(FATAL_ERROR "fuzz crashme ${bad}: status ${rc}, stderr '${err}' (want status 1 and one line)")
   endif()
 endforeach()
+
+# iofuzz as a user runs it.
+execute_process(COMMAND ${TRAPEZE} fuzz iofuzz --machine pc --seed 9 --operations 50000
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "iofuzz: seed 9" OR NOT out MATCHES "host faults: 0" OR NOT err STREQUAL "")
+  message(FATAL_ERROR "iofuzz exited ${rc}:\n${out}\n${err}")
+endif()
