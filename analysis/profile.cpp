@@ -131,7 +131,19 @@ std::string profile_report(const std::string& text, const std::string& system_ma
     for (const auto& [name, c] : by_class) o += fmt::format("| {} | {} | {} | {} | {} |\n", name, c[0], c[1], c[2], c[3]);
     o += "\n## Privileged and sensitive forms executed\n\n| Form | CPL 0 | CPL 1 | CPL 2 | CPL 3 |\n|---|---|---|---|---|\n";
     for (const auto& [name, c] : forms) o += fmt::format("| {} | {} | {} | {} | {} |\n", name, c[0], c[1], c[2], c[3]);
-    o += fmt::format("\n## Top {} sites\n\n| Count | Form | CPL | Address | Symbol |\n|---|---|---|---|---|\n", top);
+    o += fmt::format("\n## Top {} sites\n\n", top);
+    // A map without text symbols (Debian's System.map is a one-line stub that points to the
+    // -dbg package) is said so, rather than leaving an empty column.
+    if (!system_map.empty() && syms.empty())
+        o += "The symbol map holds no text symbols (Debian ships System.map as a stub; the real one is in the "
+             "linux-image-*-dbg package), so the sites are addresses.\n\n";
+    if (syms.empty()) {
+        o += "| Count | Form | CPL | Address |\n|---|---|---|---|\n";
+        for (size_t i = 0; i < sites.size() && i < top; ++i)
+            o += fmt::format("| {} | {} | {} | {:#010x} |\n", sites[i].count, sites[i].form, sites[i].cpl, sites[i].address);
+        return o;
+    }
+    o += "| Count | Form | CPL | Address | Symbol |\n|---|---|---|---|---|\n";
     for (size_t i = 0; i < sites.size() && i < top; ++i)
         o += fmt::format("| {} | {} | {} | {:#010x} | {} |\n", sites[i].count, sites[i].form, sites[i].cpl, sites[i].address,
                          symbolize(syms, sites[i].address));
