@@ -6,25 +6,7 @@
 # an empty run of each (ITER=1) is subtracted so the figure is the loop's own speed.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-build=${TRAPEZE_BUILD:-$here/../build}
-trapeze=$build/cli/trapeze
-iters=${1:-20000000}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-[ -x "$trapeze" ] || { echo "build trapeze first ($trapeze missing)" >&2; exit 1; }
-
-nasm -f bin -DITER=$iters -o "$tmp/loop.rom" "$here/int_loop.asm"
-nasm -f bin -DITER=1 -o "$tmp/empty.rom" "$here/int_loop.asm"
-
-now() { date +%s.%N; }
-
-trapeze_time() {  # ROM -> seconds, instructions
-    t0=$(now)
-    "$trapeze" run pc -bios "$1" -debugcon file:"$tmp/t.out" 2> "$tmp/t.err"
-    t1=$(now)
-    insns=$(sed -n 's/^trapeze: \([0-9]*\) instructions.*/\1/p' "$tmp/t.err")
-    echo "$(echo "$t1 - $t0" | bc -l) $insns"
-}
+. "$here/loop-setup.sh"
 
 bochs_time() {  # ROM -> seconds (until the guest's cli;hlt is logged)
     d=$(mktemp -d "$tmp/b.XXXX")
@@ -57,9 +39,8 @@ B
     echo "$t1 - $t0" | bc -l
 }
 
-set -- $(trapeze_time "$tmp/loop.rom"); t_loop=$1; n_loop=$2
-set -- $(trapeze_time "$tmp/empty.rom"); t_empty=$1; n_empty=$2
-checksum=$(cat "$tmp/t.out")
+set -- $(trapeze_time interp "$tmp/loop.rom"); t_loop=$1; n_loop=$2
+set -- $(trapeze_time interp "$tmp/empty.rom"); t_empty=$1; n_empty=$2
 b_loop=$(bochs_time "$tmp/loop.rom")
 b_empty=$(bochs_time "$tmp/empty.rom")
 n=$((n_loop - n_empty))

@@ -5,30 +5,12 @@
 # `-d jit`. Start-up (and, for the JIT, LLVM's own start) is subtracted with an ITER=1 run.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-build=${TRAPEZE_BUILD:-$here/../build}
-trapeze=$build/cli/trapeze
-iters=${1:-20000000}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-[ -x "$trapeze" ] || { echo "build trapeze first ($trapeze missing)" >&2; exit 1; }
+. "$here/loop-setup.sh"
 
-nasm -f bin -DITER="$iters" -o "$tmp/loop.rom" "$here/int_loop.asm"
-nasm -f bin -DITER=1 -o "$tmp/empty.rom" "$here/int_loop.asm"
-
-now() { date +%s.%N; }
-
-run() {  # ENGINE ROM -> seconds instructions (stderr kept in $tmp/ENGINE.err)
-    t0=$(now)
-    "$trapeze" run pc -bios "$2" -debugcon file:"$tmp/$1.out" --engine="$1" -d jit 2> "$tmp/$1.err"
-    t1=$(now)
-    insns=$(sed -n 's/^trapeze: \([0-9]*\) instructions.*/\1/p' "$tmp/$1.err")
-    echo "$(echo "$t1 - $t0" | bc -l) $insns"
-}
-
-set -- $(run interp "$tmp/empty.rom"); ie=$1
-set -- $(run jit "$tmp/empty.rom"); je=$1
-set -- $(run interp "$tmp/loop.rom"); it=$1; n=$2
-set -- $(run jit "$tmp/loop.rom"); jt=$1; jn=$2
+set -- $(trapeze_time interp "$tmp/empty.rom"); ie=$1
+set -- $(trapeze_time jit "$tmp/empty.rom"); je=$1
+set -- $(trapeze_time interp "$tmp/loop.rom"); it=$1; n=$2
+set -- $(trapeze_time jit "$tmp/loop.rom"); jt=$1; jn=$2
 cmp -s "$tmp/interp.out" "$tmp/jit.out" || { echo "the engines printed different output" >&2; exit 1; }
 [ "$n" = "$jn" ] || { echo "the engines executed different instruction counts ($n, $jn)" >&2; exit 1; }
 ti=$(echo "$it - $ie" | bc -l)
