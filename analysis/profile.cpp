@@ -1,5 +1,7 @@
 #include "analysis/profile.h"
 
+#include "analysis/symbol_map.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include <stdexcept>
 
 #include "isa/x86/instruction_table.h"
+#include "isa/x86/monitor.h"
 
 namespace trapeze::analysis {
 
@@ -57,47 +60,41 @@ std::string Profile::json() const {
                          table[k.form].id, k.cpl, k.pc, n);
         first = false;
     }
-    o += "\n  ]\n}\n";
+    o += "\n  ]";
+    if (monitor_) {
+        // The monitor's statistics: traps by cause, emulated and rewritten instructions by form.
+        const cpu::MonitorStats& st = monitor_->stats();
+        o += fmt::format(",\n  \"monitor\": {{\n    \"mode\": \"{}\",\n    \"traps\": {},\n    \"reflected\": {},\n",
+                         cpu::virt_mode_name(monitor_->mode()), st.traps(), st.reflected);
+        std::string causes;
+        for (unsigned c = 0; c < st.traps_by_cause.size(); ++c)
+            if (st.traps_by_cause[c])
+                causes += fmt::format("{}\"{}\": {}", causes.empty() ? "" : ", ", x86::monitor_cause_name(c),
+                                      st.traps_by_cause[c]);
+        o += fmt::format("    \"trap_causes\": {{{}}},\n", causes);
+        auto list = [&](const char* key, const std::vector<uint64_t>& by_form) {
+            std::string l = fmt::format("    \"{}\": [", key);
+            bool first_row = true;
+            for (size_t f = 0; f < by_form.size() && f < table.size(); ++f) {
+                if (!by_form[f]) continue;
+                l += fmt::format("{}\n      {{\"monitor_form\": \"{}\", \"{}\": {}}}", first_row ? "" : ",", table[f].id, key,
+                                 by_form[f]);
+                first_row = false;
+            }
+            return l + "\n    ]";
+        };
+        o += list("emulated", st.emulated_by_form) + ",\n" + list("rewritten", st.rewritten_by_form) + "\n  }";
+    }
+    o += "\n}\n";
     return o;
 }
 
 bool looks_like_profile(const std::string& text) { return text.find("\"kind\": \"profile\"") != std::string::npos; }
 
-namespace {
-
-struct Symbol {
-    uint64_t address;
-    std::string name;
-};
-
-std::vector<Symbol> read_system_map(const std::string& text) {
-    std::vector<Symbol> out;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        unsigned long long a = 0;
-        char type = 0;
-        char name[256];
-        if (std::sscanf(line.c_str(), "%llx %c %255s", &a, &type, name) != 3) continue;
-        if (type != 'T' && type != 't' && type != 'W' && type != 'w') continue;
-        out.push_back({a, name});
-    }
-    std::sort(out.begin(), out.end(), [](const Symbol& x, const Symbol& y) { return x.address < y.address; });
-    return out;
-}
-
-std::string symbolize(const std::vector<Symbol>& syms, uint64_t pc) {
-    auto it = std::upper_bound(syms.begin(), syms.end(), pc, [](uint64_t v, const Symbol& s) { return v < s.address; });
-    if (it == syms.begin()) return "";
-    --it;
-    return fmt::format("{}+{:#x}", it->name, pc - it->address);
-}
-
-}  // namespace
 
 std::string profile_report(const std::string& text, const std::string& system_map, unsigned top) {
     if (!looks_like_profile(text)) throw std::runtime_error("not a trapeze profile (no \"kind\": \"profile\")");
-    auto syms = read_system_map(system_map);
+    const SymbolMap syms(system_map);
     std::string model = "?";
     unsigned long long total = 0;
     std::map<std::string, std::array<unsigned long long, 4>> by_class;
@@ -108,6 +105,9 @@ std::string profile_report(const std::string& text, const std::string& system_ma
     };
     std::vector<Site> sites;
     std::map<std::string, std::array<unsigned long long, 4>> forms;
+    std::string monitor_mode, trap_causes;
+    unsigned long long monitor_traps = 0, monitor_reflected = 0;
+    std::vector<std::pair<std::string, unsigned long long>> emulated, rewritten;
     std::istringstream in(text);
     std::string line;
     while (std::getline(in, line)) {
@@ -116,6 +116,15 @@ std::string profile_report(const std::string& text, const std::string& system_ma
         unsigned cpl;
         unsigned long long addr, count;
         if (std::sscanf(line.c_str(), " \"model\": \"%63[^\"]\"", a) == 1) model = a;
+        else if (std::sscanf(line.c_str(), " \"mode\": \"%63[^\"]\"", a) == 1) monitor_mode = a;
+        else if (std::sscanf(line.c_str(), " \"traps\": %llu", &count) == 1) monitor_traps = count;
+        else if (std::sscanf(line.c_str(), " \"reflected\": %llu", &count) == 1) monitor_reflected = count;
+        else if (line.find("\"trap_causes\": {") != std::string::npos) {
+            trap_causes = line.substr(line.find('{') + 1);
+            trap_causes = trap_causes.substr(0, trap_causes.rfind('}'));
+            std::erase(trap_causes, '"');
+        } else if (std::sscanf(line.c_str(), " {\"monitor_form\": \"%63[^\"]\", \"%63[^\"]\": %llu}", a, b, &count) == 3)
+            (std::string(b) == "emulated" ? emulated : rewritten).push_back({a, count});
         else if (std::sscanf(line.c_str(), " \"instructions\": %llu", &total) == 1) {
         } else if (std::sscanf(line.c_str(), " {\"form\": \"%63[^\"]\", \"cpl\": %u, \"address\": \"%llx\", \"count\": %llu}",
                                a, &cpl, &addr, &count) == 4)
@@ -131,6 +140,17 @@ std::string profile_report(const std::string& text, const std::string& system_ma
     for (const auto& [name, c] : by_class) o += fmt::format("| {} | {} | {} | {} | {} |\n", name, c[0], c[1], c[2], c[3]);
     o += "\n## Privileged and sensitive forms executed\n\n| Form | CPL 0 | CPL 1 | CPL 2 | CPL 3 |\n|---|---|---|---|---|\n";
     for (const auto& [name, c] : forms) o += fmt::format("| {} | {} | {} | {} | {} |\n", name, c[0], c[1], c[2], c[3]);
+    if (!monitor_mode.empty()) {
+        o += fmt::format("\n## Monitor (--virt={})\n\n{} traps ({}), {} exceptions reflected to the guest.\n\n",
+                         monitor_mode, monitor_traps, trap_causes.empty() ? "none" : trap_causes, monitor_reflected);
+        for (auto* rows : {&emulated, &rewritten}) {
+            if (rows->empty()) continue;
+            std::sort(rows->begin(), rows->end(), [](auto& x, auto& y) { return x.second > y.second; });
+            o += fmt::format("| Form | {} |\n|---|---|\n", rows == &emulated ? "Emulated" : "Rewritten (sites)");
+            for (const auto& [f, n] : *rows) o += fmt::format("| {} | {} |\n", f, n);
+            o += "\n";
+        }
+    }
     o += fmt::format("\n## Top {} sites\n\n", top);
     // A map without text symbols (Debian's System.map is a one-line stub that points to the
     // -dbg package) is said so, rather than leaving an empty column.
@@ -146,7 +166,7 @@ std::string profile_report(const std::string& text, const std::string& system_ma
     o += "| Count | Form | CPL | Address | Symbol |\n|---|---|---|---|---|\n";
     for (size_t i = 0; i < sites.size() && i < top; ++i)
         o += fmt::format("| {} | {} | {} | {:#010x} | {} |\n", sites[i].count, sites[i].form, sites[i].cpl, sites[i].address,
-                         symbolize(syms, sites[i].address));
+                         syms.symbolize(sites[i].address));
     return o;
 }
 

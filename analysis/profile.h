@@ -13,6 +13,10 @@
 
 #include "cpu/instrumentation.h"
 
+namespace trapeze::x86 {
+class X86Monitor;
+}
+
 namespace trapeze::analysis {
 
 class Profile : public cpu::Instrumentation {
@@ -21,6 +25,8 @@ public:
     void on_insn(const cpu::InsnEvent& e) override;
     std::string json() const;
     uint64_t instructions() const { return total_; }
+    // Under --virt=trap|bt: the monitor whose statistics json() adds (docs/monitor.md).
+    void set_monitor(const x86::X86Monitor* m) { monitor_ = m; }
 
 private:
     struct SiteKey {
@@ -33,6 +39,7 @@ private:
         size_t operator()(const SiteKey& k) const { return std::hash<uint64_t>()(k.pc * 31 + k.form * 7 + k.cpl); }
     };
     std::string model_;
+    const x86::X86Monitor* monitor_ = nullptr;
     uint64_t total_ = 0;
     std::vector<std::array<uint64_t, 4>> by_form_;  // per table row, per CPL
     std::unordered_map<SiteKey, uint64_t, SiteHash> sites_;

@@ -14,8 +14,10 @@
 #include "binary_translate/jit.h"
 #include "binary_translate/lockstep.h"
 #include "cli/analysis_commands.h"
+#include "cli/diff_command.h"
 #include "cli/fuzz_command.h"
 #include "cli/options.h"
+#include "cli/pc_options.h"
 #include "cli/run_microvax.h"
 #include "machines/pc.h"
 
@@ -30,6 +32,7 @@ constexpr const char* kUsage = R"(usage:
   trapeze report x86 [--model MODEL] [--format md|json|html] [-o FILE]
   trapeze report PROFILE.json [--symbols System.map] [--top N] [-o FILE]
   trapeze fuzz crashme --machine pc [--seed S|random] [--seconds N] [--iterations N] [--cpl 0|3]
+  trapeze diff pc <run pc options> --virt=trap|bt [--symbols FILE]   first divergence off vs monitor
   trapeze fuzz iofuzz --machine pc [--seed S|random] [--seconds N] [--operations N]
   trapeze help
 
@@ -51,6 +54,9 @@ run pc options (QEMU's spelling where the meaning is the same):
                         run instead of restarting the machine
   -d ITEMS              comma list of: in_asm, exec, int, cpu, unimp, jit
   --engine=interp|jit   interpreter only, or the LLVM tier for hot code (default interp)
+  --virt=off|trap|bt    run the guest natively (default), deprivileged under the trap-and-
+                        emulate monitor with its sensitive instructions as they are (trap), or
+                        with them rewritten into monitor traps (bt); docs/monitor.md
   --lockstep            also run an interpreter-only copy of the machine and stop at the
                         first difference in guest state (exit status 4)
   -D FILE               write -d output to FILE instead of stderr
@@ -76,44 +82,7 @@ int run_pc(trapeze::cli::Args& args) {
             if (engine != "interp" && engine != "jit")
                 throw UsageError(fmt::format("--engine {}: expected interp or jit", engine));
         } else if (a == "--lockstep") lockstep = true;
-        else if (a == "-bios") cfg.bios_path = args.value(a);
-        else if (a == "-kernel") cfg.kernel_path = args.value(a);
-        else if (a == "-initrd") cfg.initrd_path = args.value(a);
-        else if (a == "-append") cfg.append = args.value(a);
-        else if (a == "-m") cfg.ram_mb = args.number(a, 1, 3072);
-        else if (a == "-cpu") {
-            std::string name(args.value(a));
-            auto m = trapeze::x86::find_model(name);
-            if (!m) throw UsageError(fmt::format("-cpu {}: unknown model (known: {})", name, trapeze::x86::model_names()));
-            cfg.model = *m;
-        } else if (a == "-debugcon") cfg.debugcon = args.value(a);
-        else if (a == "-D") cfg.trace_file = args.value(a);
-        else if (a == "-d") {
-            for (const std::string& item : trapeze::cli::split(args.value(a), ',')) {
-                if (item == "in_asm") cfg.trace |= trapeze::x86::kTraceInAsm;
-                else if (item == "exec") cfg.trace |= trapeze::x86::kTraceExec;
-                else if (item == "int") cfg.trace |= trapeze::x86::kTraceInt;
-                else if (item == "cpu") cfg.trace |= trapeze::x86::kTraceCpu | trapeze::x86::kTraceExec;
-                else if (item == "unimp") cfg.log_unimp = true;
-                else if (item == "jit") jit_stats = true;
-                else throw UsageError(fmt::format("-d {}: unknown item (in_asm, exec, int, cpu, unimp, jit)", item));
-            }
-        } else if (a == "-serial") cfg.serial = args.value(a);
-        else if (a == "-no-reboot") cfg.no_reboot = true;
-        else if (a == "-icount") {
-            std::string v = args.value(a);
-            if (v.rfind("shift=", 0) == 0) v = v.substr(6);
-            if (v == "off") cfg.icount_shift = -1;
-            else if (v.size() >= 1 && v.size() <= 2 && std::all_of(v.begin(), v.end(), ::isdigit) && std::stoi(v) <= 10)
-                cfg.icount_shift = std::stoi(v);
-            else throw UsageError(fmt::format("-icount {}: expected a shift 0-10 or off", v));
-        } else if (a == "-rtc") {
-            for (const std::string& item : trapeze::cli::split(args.value(a), ',')) {
-                if (item.rfind("base=", 0) == 0) cfg.rtc_base = item.substr(5);
-                else if (item == "clock=host") cfg.icount_shift = -1;
-                else if (item == "clock=vm") {
-                } else throw UsageError(fmt::format("-rtc {}: expected base=utc|DATE or clock=vm|host", item));
-            }
+        else if (trapeze::cli::parse_pc_option(args, a, cfg, &jit_stats)) {
         } else if (a == "--max-insns") max_insns = args.number(a, 1, UINT64_MAX);
         else if (a == "--profile") profile_path = args.value(a);
         else throw UsageError(fmt::format("unknown option '{}' for 'run pc'", a));
@@ -139,7 +108,10 @@ int run_pc(trapeze::cli::Args& args) {
         fmt::print(stderr, "trapeze: lockstep: no difference in {} comparisons\n", ls.compares);
     } else {
         std::unique_ptr<trapeze::analysis::Profile> profile;
-        if (!profile_path.empty()) profile = trapeze::cli::start_profile(pc.cpu());
+        if (!profile_path.empty()) {
+            profile = trapeze::cli::start_profile(pc.cpu());
+            profile->set_monitor(pc.monitor());
+        }
         r = pc.run(max_insns);
         if (profile) trapeze::cli::write_profile(*profile, profile_path);
     }
@@ -147,6 +119,7 @@ int run_pc(trapeze::cli::Args& args) {
     using trapeze::cpu::StopReason;
     fmt::print(stderr, "trapeze: {}\n", r.message);
     if (jit && jit_stats) fmt::print(stderr, "{}", trapeze::bt::format_stats(jit->stats()));
+    if (pc.monitor()) fmt::print(stderr, "{}", trapeze::x86::format_monitor_stats(*pc.monitor()));
     fmt::print(stderr, "trapeze: {} instructions in {:.2f} s ({:.1f} MIPS)\n", r.instructions, secs,
                secs > 0 ? r.instructions / secs / 1e6 : 0.0);
     switch (r.reason) {
@@ -170,11 +143,13 @@ int main(int argc, char** argv) {
         if (cmd == "help" || cmd == "--help" || cmd == "-h") {
             fmt::print("{}", kUsage);
             fmt::print("\n{}", trapeze::cli::kMicroVaxUsage);
+            fmt::print("\n{}", trapeze::cli::kDiffUsage);
             return 0;
         }
         if (cmd == "classify") return trapeze::cli::classify_command(args);
         if (cmd == "report") return trapeze::cli::report_command(args);
         if (cmd == "fuzz") return trapeze::cli::run_fuzz(args);
+        if (cmd == "diff") return trapeze::cli::diff_command(args);
         if (cmd == "run") {
             if (args.done()) throw UsageError("run: which machine? (pc)");
             std::string_view machine = args.next();

@@ -11,6 +11,7 @@
 #include "devices/pc/debug_console.h"
 #include "machines/pc_devices.h"
 #include "machines/linux_boot.h"
+#include "binary_translate/rewrite_sensitive.h"
 
 namespace trapeze::machines {
 
@@ -61,6 +62,13 @@ PcMachine::PcMachine(const PcConfig& cfg) : cfg_(cfg) {
     }
 
     cpu_ = std::make_unique<x86::X86Cpu>(*mem_, *ports_, model);
+    if (cfg.virt != cpu::VirtMode::kOff) {
+        // The guest runs deprivileged from its first protected-mode instruction on; under bt
+        // every block is rewritten before it runs (docs/monitor.md).
+        monitor_ = std::make_unique<x86::X86Monitor>(*cpu_, cfg.virt);
+        if (cfg.virt == cpu::VirtMode::kBt) rewriter_ = std::make_unique<bt::SensitiveRewriter>(monitor_->stats());
+        cpu_->attach_monitor(monitor_.get(), rewriter_.get());
+    }
     create_devices();  // PIC, PIT, COM1, RTC/CMOS, keyboard controller, ports 0x80/0x92
 
     // -kernel: the Linux 32-bit boot protocol; the CPU starts at the kernel's protected-mode

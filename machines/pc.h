@@ -10,7 +10,9 @@
 #include "cpu/physical_memory.h"
 #include "cpu/port_bus.h"
 #include "cpu/run_result.h"
+#include "cpu/virt_mode.h"
 #include "isa/x86/cpu.h"
+#include "isa/x86/monitor.h"
 
 namespace trapeze::devices {
 class DebugConsole;
@@ -43,6 +45,7 @@ struct PcConfig {
     int icount_shift = 3;                  // -icount: guest ns per instruction = 2^shift; -1: host time
     bool no_reboot = false;                // -no-reboot: a guest reset ends the run
     bool log_resets = true;                // say on stderr when a reset restarts the board
+    cpu::VirtMode virt = cpu::VirtMode::kOff;  // --virt: off, trap or bt (docs/monitor.md)
 };
 
 class PcMachine {
@@ -56,12 +59,16 @@ public:
     // Guest time in ns: instructions << icount_shift, or host time with -icount off.
     uint64_t now_ns() const;
     devices::Uart16550& serial() { return *uart_; }
+    // The trap-and-emulate monitor under --virt=trap|bt, else nullptr.
+    x86::X86Monitor* monitor() { return monitor_.get(); }
 
 private:
     PcConfig cfg_;
     std::unique_ptr<cpu::PhysicalMemory> mem_;
     std::unique_ptr<cpu::PortBus> ports_;
     std::unique_ptr<x86::X86Cpu> cpu_;
+    std::unique_ptr<x86::X86Monitor> monitor_;
+    std::unique_ptr<x86::BlockRewriter> rewriter_;
     std::unique_ptr<devices::DebugConsole> debugcon_;
     std::FILE* debugcon_file_ = nullptr;
     std::FILE* trace_file_ = nullptr;

@@ -7,6 +7,7 @@
 #include "isa/x86/decoder.h"
 #include "isa/x86/fpu/x87.h"
 #include "isa/x86/instruction_table.h"
+#include "isa/x86/monitor.h"
 
 namespace trapeze::x86 {
 
@@ -26,6 +27,7 @@ X86Cpu::~X86Cpu() = default;
 void X86Cpu::reset() {
     // Power-on state, SDM Vol. 3 §9.1.1 Table 9-1.
     s = X86State{};
+    tsc_icount_ = icount_;
     s.gpr[EDX] = model_.reset_edx;
     s.eip = 0xFFF0;
     for (auto& sg : s.seg) {
@@ -45,6 +47,7 @@ void X86Cpu::reset() {
     halted_ = false;
     nmi_pending_ = false;
     inhibit_until_ = 0;
+    monitor_real_ = false;  // real mode: the monitor lets the guest run natively until PE
     fpu_->reset();
     flush_tlb();
     cache_.flush();
@@ -181,7 +184,7 @@ uint32_t X86Cpu::translate(uint32_t lin, bool write, bool user) {
 }
 
 void X86Cpu::tlb_fill(uint32_t lin, uint32_t phys, bool user, bool writable_entry) {
-    if (data_breakpoints_) return;  // every access must reach the slow path's checks
+    if (data_breakpoints_ || write_log_) return;  // every access must reach the slow path
     TlbEntry& e = tlb_[user][(lin >> 12) & (kTlbSize - 1)];
     uint32_t page = lin & ~0xFFFu, ppage = phys & ~0xFFFu;
     const auto& p = mem_.page(ppage);
@@ -283,13 +286,15 @@ void X86Cpu::write_linear_slow(uint32_t lin, uint32_t v, unsigned size, bool use
     if ((lin & 0xFFF) + size <= 0x1000) {
         uint32_t phys = translate(lin, true, user);
         mem_.write(phys, size, v);
-        return;
+    } else {
+        unsigned first = 0x1000 - (lin & 0xFFF);
+        uint32_t p0 = translate(lin, true, user);
+        uint32_t p1 = translate(lin + first, true, user);
+        for (unsigned i = 0; i < size; ++i)
+            mem_.write(i < first ? p0 + i : p1 + (i - first), 1, (v >> (8 * i)) & 0xFF);
     }
-    unsigned first = 0x1000 - (lin & 0xFFF);
-    uint32_t p0 = translate(lin, true, user);
-    uint32_t p1 = translate(lin + first, true, user);
-    for (unsigned i = 0; i < size; ++i)
-        mem_.write(i < first ? p0 + i : p1 + (i - first), 1, (v >> (8 * i)) & 0xFF);
+    // Logged once done: a write that faults did not happen (and a trapped one is retried).
+    if (write_log_) write_log_->push_back({GuestWrite::kMemory, uint8_t(size), lin, v});
 }
 
 // ---- the run loop ----------------------------------------------------------------------------
@@ -321,6 +326,7 @@ Block* X86Cpu::build_block(uint32_t lin, uint64_t phys) {
             b->bytes = in.len;
             b->phys_last = phys + avail - 1;  // the block is not cached (see fetch_block)
             b->valid = false;  // never cached, never linked: rebuilt at each execution
+            if (rewriter_) rewriter_->rewrite(*b);
             straddler_ = std::move(b);
             return straddler_.get();
         }
@@ -334,6 +340,7 @@ Block* X86Cpu::build_block(uint32_t lin, uint64_t phys) {
     }
     b->bytes = off;
     b->phys_last = phys + off - 1;
+    if (rewriter_) rewriter_->rewrite(*b);
     return cache_.insert(std::move(b));
 }
 
@@ -436,7 +443,7 @@ bool X86Cpu::check_interrupts() {
         deliver(kNMI, false, false, 0, true);
         return true;
     }
-    if ((s.eflags & IF) && irq_ && irq_->interrupt_pending()) {
+    if (interrupts_enabled() && irq_ && irq_->interrupt_pending()) {
         uint8_t vec = irq_->acknowledge_interrupt();
         halted_ = false;
         if (trace_ & kTraceInt && trace_out_)
@@ -451,6 +458,10 @@ bool X86Cpu::check_interrupts() {
 void X86Cpu::inhibit_interrupts_once() { inhibit_until_ = icount_ + 2; }
 
 void X86Cpu::handle_fault(const GuestFault& f) {
+    if (monitor_real_) {
+        monitor_->trap_fault(f);  // deprivileged guest: the monitor decides what the guest sees
+        return;
+    }
     // Double-fault rules, SDM Vol. 3 §6.15 Table 6-5.
     auto contributory = [](unsigned v) { return v == kDE || (v >= kTS && v <= kGP); };
     uint8_t vec = f.vector;
@@ -492,6 +503,7 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
     insn_limit_ = limit;
     Block* prev = nullptr;  // the block just run, when control simply flowed out of it
     while (stop_ == cpu::StopReason::kRunning) {
+        sync_tsc();
         if (icount_ >= limit) {
             stop_ = cpu::StopReason::kInsnLimit;
             stop_message_ = fmt::format("instruction limit reached at {:04x}:{:08x}",
@@ -502,10 +514,14 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
         end_block = false;
         Block* from = prev;
         prev = nullptr;
+        if (monitor_ && bool(s.cr0 & CR0_PE) != monitor_real_) {
+            monitor_->update_activation();
+            from = nullptr;
+        }
         try {
             if (check_interrupts()) from = nullptr;
             if (halted_) {
-                bool can_wake = (s.eflags & IF) && irq_;
+                bool can_wake = interrupts_enabled() && irq_;
                 if (!can_wake && !nmi_pending_) {
                     stop_ = cpu::StopReason::kHaltedNoWake;
                     stop_message_ = fmt::format("halted with interrupts disabled at {:04x}:{:08x}",
@@ -517,19 +533,17 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
                 // run() calls (a machine bounds each call by its next device event), so a
                 // bounded run skips straight to its limit; an unbounded one steps.
                 uint64_t idle = limit == UINT64_MAX ? 1 : limit - icount_;
-                icount_ += idle;
-                s.tsc += idle;
+                icount_ += idle;  // the TSC follows at the next sync_tsc
                 continue;
             }
             Block* b = from && from->valid ? chained_block(from) : fetch_block();
             if (trace_ & kTraceInAsm && trace_out_ && b->exec_count == 0) trace_block(*b);
-            uint64_t before = icount_;
             if (s.eflags & TF) {
                 // Single-step (SDM Vol. 3 §17.3.1.4): one instruction, then a #DB trap if TF
                 // was set when it started and it did not itself deliver an event.
                 uint64_t events = deliveries_;
                 execute_block_hooked(*b, 1);
-                s.tsc += icount_ - before;
+                sync_tsc();
                 if (deliveries_ == events && stop_ == cpu::StopReason::kRunning) {
                     s.dr[6] |= 0x4000;  // BS
                     deliver(kDB, false, false, 0, false);
@@ -541,20 +555,80 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
                 execute_block_hooked(*b, size_t(limit - icount_));
             else if (limit - icount_ < b->insns.size())
                 execute_block_hooked(*b, size_t(limit - icount_));  // the run ends inside it
-            else if (b->native && b->native(*this, &before)) {
+            else if (b->native && b->native(*this, &tsc_icount_)) {
             } else {
                 if (engine_) feed_engine(*b);
                 execute_block(*b);
             }
-            s.tsc += icount_ - before;
+            sync_tsc();
             // Chain only when control left the block normally (no mode or mapping change).
             if (!end_block && b->valid) prev = b;
         } catch (const GuestFault& f) {
+            sync_tsc();  // the block's instructions before the fault
             handle_fault(f);
+        } catch (const MonitorTrap&) {
+            sync_tsc();
+            monitor_->trap_rewritten();
         } catch (const StopRun&) {
         }
     }
+    sync_tsc();
     return {stop_, stop_message_, icount_};
+}
+
+// ---- the monitor's hooks (isa/x86/monitor.h) ----------------------------------------------------
+
+void X86Cpu::attach_monitor(X86Monitor* monitor, BlockRewriter* rewriter) {
+    monitor_ = monitor;
+    rewriter_ = rewriter;
+    monitor_real_ = false;
+    cache_.flush();
+    cache_.collect_garbage();
+}
+
+bool X86Cpu::interrupts_enabled() const {
+    return monitor_real_ ? monitor_->virtual_if() : bool(s.eflags & IF);
+}
+
+uint32_t X86Cpu::monitor_window_read(uint32_t lin, unsigned size) { return monitor_->window_read(lin, size); }
+void X86Cpu::monitor_window_write(uint32_t lin, uint32_t v, unsigned size) { monitor_->window_write(lin, v, size); }
+
+void X86Cpu::set_write_log(std::vector<GuestWrite>* log) {
+    write_log_ = log;
+    flush_tlb();
+}
+
+void X86Cpu::execute_one_uncached() {
+    const uint32_t lin = s.seg[CS].base + s.eip;
+    const bool code32 = mode_bits() & 1;
+    uint8_t buf[15];
+    uint32_t first = std::min<uint32_t>(15, 0x1000 - (lin & 0xFFF));
+    uint32_t p0 = translate_fetch(lin);
+    for (uint32_t i = 0; i < first; ++i) buf[i] = uint8_t(mem_.read(p0 + i, 1));
+    DecodedInsn in;
+    DecodeStatus st = decoder_->decode(buf, first, code32, in);
+    if (st == DecodeStatus::kNeedMoreBytes) {
+        // The instruction straddles the page: its second page may fault, precisely.
+        uint32_t p1 = translate_fetch(lin + first);
+        for (uint32_t i = first; i < 15; ++i) buf[i] = uint8_t(mem_.read(p1 + (i - first), 1));
+        decoder_->decode(buf, 15, code32, in);
+    }
+    last_uncached_form_ = in.form;
+    if (uint64_t{s.eip} + in.len - 1 > s.seg[CS].limit) raise_fault(kGP, 0);
+    if (code_breakpoints_) check_code_breakpoints();
+    const bool rf_before = s.eflags & RF;
+    pending_db_ = 0;
+    next_eip = s.eip + in.len;
+    in.fn(*this, in);
+    s.eip = next_eip;
+    ++icount_;
+    if (rf_before) s.eflags &= ~RF;
+    if (pending_db_) {
+        s.dr[6] = (s.dr[6] & ~0xFu) | pending_db_;
+        pending_db_ = 0;
+        deliver(kDB, false, false, 0, false);
+    }
+    end_block = true;
 }
 
 void X86Cpu::trace_block(const Block& b) {

@@ -28,6 +28,26 @@ namespace trapeze::x86 {
 class X87;
 class Decoder;
 class X86Cpu;
+class X86Monitor;
+struct Block;
+
+// A pass over every freshly decoded block before either engine sees it (the --virt=bt
+// rewriting of sensitive instructions, binary_translate/rewrite_sensitive.h).
+class BlockRewriter {
+public:
+    virtual ~BlockRewriter() = default;
+    virtual void rewrite(Block& b) = 0;
+};
+
+// One guest-visible write, for the divergence finder (set_write_log).
+struct GuestWrite {
+    enum Kind : uint8_t { kMemory, kPort };
+    Kind kind;
+    uint8_t size;
+    uint32_t address;  // linear address or port
+    uint32_t value;
+    bool operator==(const GuestWrite&) const = default;
+};
 
 // Compiled code for a trace that starts at a block (installed by a TraceEngine). Returns 0
 // when its entry guard failed and nothing ran (the interpreter then runs the block), else 1.
@@ -119,6 +139,13 @@ public:
     bool a20() const { return a20_mask_ == 0xFFFFFFFFu; }
     void request_stop(cpu::StopReason why, std::string message);
     uint64_t instructions() const { return icount_; }
+    // The time-stamp counter counts instructions (SDM Vol. 3 §17.17 says only that it
+    // increases monotonically): s.tsc holds its value at instruction tsc_icount_, and the run
+    // loop and compiled traces bring it up to date between blocks. tsc_now() is exact at any
+    // instruction, so RDTSC reads the same whatever the block boundaries (engine, --virt).
+    uint64_t tsc_now() const { return s.tsc + (icount_ - tsc_icount_); }
+    void set_tsc(uint64_t v) { s.tsc = v; tsc_icount_ = icount_; }
+    void sync_tsc() { s.tsc += icount_ - tsc_icount_; tsc_icount_ = icount_; }
     const CpuModel& model() const { return model_; }
     cpu::PhysicalMemory& memory() { return mem_; }
     cpu::PortBus& ports() { return ports_; }
@@ -231,9 +258,16 @@ public:
     }
     uint32_t read_linear_slow(uint32_t lin, unsigned size, bool user);
     void write_linear_slow(uint32_t lin, uint32_t v, unsigned size, bool user);
-    // Supervisor-mode system accesses (descriptor tables, TSS, IDT): SDM Vol. 3 §4.6.1.
-    uint32_t read_system(uint32_t lin, unsigned size) { return read_linear_slow(lin, size, false); }
-    void write_system(uint32_t lin, uint32_t v, unsigned size) { write_linear_slow(lin, v, size, false); }
+    // Supervisor-mode system accesses (descriptor tables, TSS, IDT): SDM Vol. 3 §4.6.1. In
+    // the monitor's real state the tables it substitutes live in its own window.
+    uint32_t read_system(uint32_t lin, unsigned size) {
+        if (monitor_real_ && lin >= kMonitorWindowBase) return monitor_window_read(lin, size);
+        return read_linear_slow(lin, size, false);
+    }
+    void write_system(uint32_t lin, uint32_t v, unsigned size) {
+        if (monitor_real_ && lin >= kMonitorWindowBase) return monitor_window_write(lin, v, size);
+        write_linear_slow(lin, v, size, false);
+    }
     // Linear -> physical; throws #PF. write/user select the permission check.
     uint32_t translate(uint32_t lin, bool write, bool user);
     uint32_t translate_fetch(uint32_t lin);
@@ -327,13 +361,34 @@ public:
     }
     void out(uint16_t port, unsigned size, uint32_t v) {
         check_io(port, size);
+        if (write_log_) write_log_->push_back({GuestWrite::kPort, uint8_t(size), port, v});
         ports_.write(port, size, v);
     }
+    // --- the monitor (isa/x86/monitor.h) -----------------------------------------------------
+    // Attaches a trap-and-emulate monitor (nullptr: none) and the block rewriter of --virt=bt;
+    // empties the block cache. Not from inside run().
+    void attach_monitor(X86Monitor* monitor, BlockRewriter* rewriter);
+    X86Monitor* monitor() const { return monitor_; }
+    // True while the CPU holds the monitor's real (deprivileged) state.
+    bool monitor_real() const { return monitor_real_; }
+    // The guest's interrupt flag: EFLAGS.IF, or the monitor's virtual IF in its real state.
+    bool interrupts_enabled() const;
+    // The monitor's emulation: decodes the instruction at CS:EIP afresh (not from the block
+    // cache, whose copy may be rewritten) and runs it with the interpreter. Faults are thrown.
+    void execute_one_uncached();
+    // Records every guest write (memory by linear address, ports) into *log (nullptr: off).
+    // Turns the soft TLB's fast path off while on.
+    void set_write_log(std::vector<GuestWrite>* log);
+
     uint64_t read_msr(uint32_t index);
     void write_msr(uint32_t index, uint64_t value);
     void cpuid();
 
 private:
+    static constexpr uint32_t kMonitorWindowBase = 0xFFC00000u;  // == kMonitorWindow (monitor.h)
+    uint32_t monitor_window_read(uint32_t lin, unsigned size);
+    void monitor_window_write(uint32_t lin, uint32_t v, unsigned size);
+
     struct SegCheck {
         uint32_t lo = 0, hi = 0xFFFF;
         bool readable = true, writable = true;
@@ -370,6 +425,7 @@ private:
     uint32_t trace_ = 0;
     std::FILE* trace_out_ = nullptr;
     uint64_t icount_ = 0;
+    uint64_t tsc_icount_ = 0;        // the instruction count s.tsc was last brought up to
     uint64_t insn_limit_ = UINT64_MAX;  // run()'s instruction limit (compiled traces check it)
     TraceEngine* engine_ = nullptr;
     uint64_t trace_counters_[3] = {};
@@ -387,7 +443,13 @@ private:
     uint8_t first_fault_ = 0;
     cpu::StopReason stop_ = cpu::StopReason::kRunning;
     std::string stop_message_;
+    X86Monitor* monitor_ = nullptr;
+    bool monitor_real_ = false;
+    BlockRewriter* rewriter_ = nullptr;
+    std::vector<GuestWrite>* write_log_ = nullptr;
+    uint16_t last_uncached_form_ = 0xFFFF;  // form of execute_one_uncached's instruction
 
+    friend class X86Monitor;
     friend struct BlockBuilder;
     friend struct TraceRuntime;  // binary_translate/jit_runtime.cpp: compiled traces' glue
 };

@@ -22,6 +22,11 @@ struct GuestFault {
     throw GuestFault{vector, true, error};
 }
 
+// Thrown by a sensitive instruction that the --virt=bt rewriting pass replaced by a monitor
+// trap (binary_translate/rewrite_sensitive.h): nothing of the instruction has run. The run
+// loop hands it to the monitor, which emulates the instruction on the guest's virtual state.
+struct MonitorTrap {};
+
 // Thrown after request_stop() to leave the run loop at once (host-side stop, not a guest
 // exception).
 struct StopRun {};

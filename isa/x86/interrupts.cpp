@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "isa/x86/cpu.h"
+#include "isa/x86/monitor.h"
 
 namespace trapeze::x86 {
 
@@ -43,6 +44,12 @@ void tss_stack(X86Cpu& c, unsigned dpl, uint16_t& ss, uint32_t& esp, uint32_t ex
 }  // namespace
 
 void X86Cpu::deliver(uint8_t vector, bool software, bool has_error, uint32_t error, bool external) {
+    // A deprivileged guest's events go through its own IDT on its virtual state, except INT n
+    // under --virt=trap, which takes the real path through the monitor's shadow IDT (a hole).
+    if (monitor_real_ && !(software && monitor_->native_software_interrupts())) {
+        monitor_->reflect_event(vector, software, has_error, error, external);
+        return;
+    }
     if (hooks_)
         hooks_->on_exception({uint64_t(s.seg[CS].base + s.eip), vector, error, has_error, external});
     end_block = true;

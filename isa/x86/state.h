@@ -104,7 +104,7 @@ struct X86State {
     std::array<Segment, 6> seg{};
     Segment ldtr{}, tr{};
     TableRegister gdtr{}, idtr{};
-    uint32_t cr0 = CR0_ET, cr2 = 0, cr3 = 0, cr4 = 0;
+    uint32_t cr0 = CR0_CD | CR0_NW | CR0_ET, cr2 = 0, cr3 = 0, cr4 = 0;  // SDM Vol. 3 Table 9-1: 60000010H
     std::array<uint32_t, 8> dr{0, 0, 0, 0, 0xFFFF0FF0, 0x400, 0xFFFF0FF0, 0x400};
     uint8_t cpl = 0;
     uint64_t tsc = 0;

@@ -404,8 +404,9 @@ Handler sel_cpuid(SelectorInput&) { return cpuid; }
 
 static void rdtsc(X86Cpu& c, const DecodedInsn&) {
     if ((c.s.cr4 & CR4_TSD) && c.protected_mode() && (c.s.cpl > 0 || c.v86())) raise_fault(kGP, 0);
-    c.s.gpr[EAX] = uint32_t(c.s.tsc);
-    c.s.gpr[EDX] = uint32_t(c.s.tsc >> 32);
+    const uint64_t tsc = c.tsc_now();
+    c.s.gpr[EAX] = uint32_t(tsc);
+    c.s.gpr[EDX] = uint32_t(tsc >> 32);
 }
 Handler sel_rdtsc(SelectorInput&) { return rdtsc; }
 
@@ -420,7 +421,7 @@ Handler sel_rdpmc(SelectorInput&) { return rdpmc; }
 // The MSRs a Pentium/Pentium II has that trapeze models; others #GP(0).
 uint64_t X86Cpu::read_msr(uint32_t index) {
     switch (index) {
-    case 0x10: return s.tsc;                             // IA32_TIME_STAMP_COUNTER
+    case 0x10: return tsc_now();                             // IA32_TIME_STAMP_COUNTER
     case 0x174: if (model_.features & kFeatSep) return s.sysenter_cs; break;
     case 0x175: if (model_.features & kFeatSep) return s.sysenter_esp; break;
     case 0x176: if (model_.features & kFeatSep) return s.sysenter_eip; break;
@@ -434,7 +435,7 @@ uint64_t X86Cpu::read_msr(uint32_t index) {
 
 void X86Cpu::write_msr(uint32_t index, uint64_t v) {
     switch (index) {
-    case 0x10: s.tsc = v; return;
+    case 0x10: set_tsc(v); return;
     case 0x174: if (model_.features & kFeatSep) { s.sysenter_cs = uint32_t(v); return; } break;
     case 0x175: if (model_.features & kFeatSep) { s.sysenter_esp = uint32_t(v); return; } break;
     case 0x176: if (model_.features & kFeatSep) { s.sysenter_eip = uint32_t(v); return; } break;
