@@ -9,7 +9,11 @@
 #include <random>
 #include <string>
 
+#include "machines/microvax_iofuzz.h"
+#ifndef TRAPEZE_FUZZ_WITHOUT_PC_BOARD
 #include "machines/pc_iofuzz.h"
+#endif
+#include "machines/vax_crashme.h"
 #include "machines/x86_crashme.h"
 
 namespace trapeze::cli {
@@ -17,8 +21,8 @@ namespace trapeze::cli {
 namespace {
 
 constexpr const char* kFuzzUsage =
-    "fuzz crashme --machine pc [--seed S|random] [--seconds N] [--iterations N] [--cpl 0|3] "
-    "[--insns-per-stream N] [-cpu MODEL] | fuzz iofuzz --machine pc [--seed S|random] [--seconds N] "
+    "fuzz crashme --machine pc|microvax3900 [--seed S|random] [--seconds N] [--iterations N] [--cpl 0|3] "
+    "[--insns-per-stream N] [-cpu MODEL] | fuzz iofuzz --machine pc|microvax3900 [--seed S|random] [--seconds N] "
     "[--operations N]";
 
 // A host fault (a crash of trapeze itself) must name what reproduces it. The handler may only
@@ -30,6 +34,13 @@ extern "C" void on_host_fault(int sig) {
     (void)n;
     std::signal(sig, SIG_DFL);
     std::raise(sig);
+}
+
+// Installs the host-fault handler with the command line that reproduces the campaign.
+void arm_host_fault_handler(const std::string& reproduce) {
+    std::snprintf(g_fault_message, sizeof g_fault_message, "trapeze: HOST FAULT: reproduce with '%s'\n",
+                  reproduce.c_str());
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, on_host_fault);
 }
 
 // --seed S|random: true for random (the caller draws it and prints it).
@@ -49,7 +60,7 @@ bool parse_seed(const std::string& v, uint64_t& seed) {
 int run_crashme(Args& args) {
     machines::CrashmeOptions opts;
     std::string machine;
-    bool random_seed = false, have_seed = false;
+    bool random_seed = false, have_seed = false, have_model = false;
     while (!args.done()) {
         std::string_view a = args.next();
         if (a == "--machine") machine = args.value(a);
@@ -68,21 +79,31 @@ int run_crashme(Args& args) {
             auto m = x86::find_model(name);
             if (!m) throw UsageError(fmt::format("-cpu {}: unknown model (i386, pentium, pentium-umip, pentium2)", name));
             opts.model = *m;
+            have_model = true;
         } else throw UsageError(fmt::format("unknown option '{}' for 'fuzz crashme' (usage: {})", a, kFuzzUsage));
     }
     if (machine.empty()) throw UsageError(fmt::format("fuzz crashme: --machine is required (usage: {})", kFuzzUsage));
-    if (machine == "microvax3900")
-        throw UsageError("fuzz crashme: --machine microvax3900 is not available yet (the VAX CPU has not landed)");
-    if (machine != "pc") throw UsageError(fmt::format("fuzz crashme: unknown machine '{}' (pc)", machine));
+    if (machine != "pc" && machine != "microvax3900")
+        throw UsageError(fmt::format("fuzz crashme: unknown machine '{}' (pc, microvax3900)", machine));
+    if (machine == "microvax3900" && have_model) throw UsageError("fuzz crashme: -cpu is for --machine pc");
     if (random_seed || !have_seed) opts.seed = random_seed ? std::random_device{}() : 1;
 
-    std::snprintf(g_fault_message, sizeof g_fault_message,
-                  "trapeze: HOST FAULT during crashme: reproduce with 'trapeze fuzz crashme --machine pc --seed %llu%s'\n",
-                  static_cast<unsigned long long>(opts.seed),
-                  opts.cpl < 0 ? "" : (opts.cpl ? " --cpl 3" : " --cpl 0"));
-    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, on_host_fault);
+    const std::string mode = opts.cpl < 0 ? "" : (opts.cpl ? " --cpl 3" : " --cpl 0");
+    arm_host_fault_handler(fmt::format("trapeze fuzz crashme --machine {} --seed {}{}", machine, opts.seed, mode));
     fmt::print("crashme: seed {} (reproduce with --seed {})\n", opts.seed, opts.seed);
     std::fflush(stdout);
+    if (machine == "microvax3900") {
+        machines::VaxCrashmeOptions v;
+        v.seed = opts.seed;
+        v.mode = opts.cpl;
+        v.insns_per_stream = opts.insns_per_stream;
+        v.max_iterations = opts.max_iterations;
+        v.max_seconds = opts.max_seconds;
+        machines::VaxCrashme crashme(v);
+        machines::VaxCrashmeReport r = crashme.run();
+        fmt::print("{}", machines::format_vax_crashme_report(r, v));
+        return 0;
+    }
     machines::X86Crashme crashme(opts);
     machines::CrashmeReport r = crashme.run();
     fmt::print("{}", machines::format_crashme_report(r, opts));
@@ -90,7 +111,11 @@ int run_crashme(Args& args) {
 }
 
 int run_iofuzz(Args& args) {
-    machines::IofuzzOptions opts;
+    // The bounds both machines' campaigns take.
+    struct {
+        uint64_t seed = 1, max_operations = 0;
+        double max_seconds = 10;
+    } opts;
     std::string machine;
     bool random_seed = false;
     while (!args.done()) {
@@ -102,18 +127,32 @@ int run_iofuzz(Args& args) {
         else throw UsageError(fmt::format("unknown option '{}' for 'fuzz iofuzz' (usage: {})", a, kFuzzUsage));
     }
     if (machine.empty()) throw UsageError(fmt::format("fuzz iofuzz: --machine is required (usage: {})", kFuzzUsage));
-    if (machine == "microvax3900")
-        throw UsageError("fuzz iofuzz: --machine microvax3900 is not available yet (its Q-bus devices have not landed)");
-    if (machine != "pc") throw UsageError(fmt::format("fuzz iofuzz: unknown machine '{}' (pc)", machine));
+    if (machine != "pc" && machine != "microvax3900")
+        throw UsageError(fmt::format("fuzz iofuzz: unknown machine '{}' (pc, microvax3900)", machine));
+#ifdef TRAPEZE_FUZZ_WITHOUT_PC_BOARD
+    if (machine == "pc") throw UsageError("iofuzz --machine pc: not in trapeze-fuzz (it has no PC board); use trapeze");
+#endif
     if (random_seed) opts.seed = std::random_device{}();
-    std::snprintf(g_fault_message, sizeof g_fault_message,
-                  "trapeze: HOST FAULT during iofuzz: reproduce with 'trapeze fuzz iofuzz --machine pc --seed %llu'\n",
-                  static_cast<unsigned long long>(opts.seed));
-    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, on_host_fault);
+    arm_host_fault_handler(fmt::format("trapeze fuzz iofuzz --machine {} --seed {}", machine, opts.seed));
     fmt::print("iofuzz: seed {} (reproduce with --seed {})\n", opts.seed, opts.seed);
     std::fflush(stdout);
-    machines::IofuzzReport r = machines::run_pc_iofuzz(opts);
-    fmt::print("{}", machines::format_iofuzz_report(r, opts));
+#ifndef TRAPEZE_FUZZ_WITHOUT_PC_BOARD
+    if (machine == "pc") {
+        machines::IofuzzOptions p;
+        p.seed = opts.seed;
+        p.max_operations = opts.max_operations;
+        p.max_seconds = opts.max_seconds;
+        machines::IofuzzReport r = machines::run_pc_iofuzz(p);
+        fmt::print("{}", machines::format_iofuzz_report(r, p));
+        return 0;
+    }
+#endif
+    machines::VaxIofuzzOptions v;
+    v.seed = opts.seed;
+    v.max_operations = opts.max_operations;
+    v.max_seconds = opts.max_seconds;
+    machines::VaxIofuzzReport r = machines::run_microvax_iofuzz(v);
+    fmt::print("{}", machines::format_vax_iofuzz_report(r, v));
     return 0;
 }
 

@@ -162,7 +162,7 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "trapeze: {}\n", e.what());
         return 1;
     } catch (const std::exception& e) {
-        fmt::print(stderr, "trapeze: {}\n", e.what());
+        fmt::print(stderr, "trapeze: {}\n", trapeze::cli::one_line(e.what()));
         return 1;
     }
 }

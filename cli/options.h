@@ -11,8 +11,20 @@
 
 namespace trapeze::cli {
 
+// An error message is one line: control characters that came from the user's input (a value
+// with a newline in it) are shown escaped.
+inline std::string one_line(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7F) out += fmt::format("\\x{:02x}", u);
+        else out += c;
+    }
+    return out;
+}
+
 struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
+    explicit UsageError(const std::string& what) : std::runtime_error(one_line(what)) {}
 };
 
 class Args {

@@ -72,6 +72,13 @@ public:
     uint32_t read(uint64_t addr, unsigned size);
     void write(uint64_t addr, unsigned size, uint32_t value);
     bool last_access_unassigned() const { return unassigned_; }
+    // The MMIO regions as registered (base, bytes), for tools that visit every device
+    // (the iofuzz campaigns).
+    std::vector<std::pair<uint64_t, uint64_t>> mmio_regions() const {
+        std::vector<std::pair<uint64_t, uint64_t>> out;
+        for (const Region& r : mmio_) out.emplace_back(r.base, r.bytes);
+        return out;
+    }
 
     // Bulk access for loaders and DMA: returns false if any byte is unassigned or MMIO.
     bool read_block(uint64_t addr, std::span<uint8_t> out) const;

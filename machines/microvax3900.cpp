@@ -9,10 +9,15 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "devices/microvax/cmctl.h"
 #include "devices/microvax/console.h"
+#include "devices/microvax/cqbic.h"
 #include "devices/microvax/interval_timer.h"
-#include "devices/microvax/register_file.h"
+#include "devices/microvax/ka655_cache.h"
+#include "devices/microvax/media.h"
+#include "devices/microvax/rqdx3.h"
 #include "devices/microvax/ssc.h"
+#include "devices/microvax/tqk50.h"
 
 namespace trapeze::machines {
 
@@ -38,44 +43,68 @@ std::vector<uint8_t> read_file(const std::string& path, size_t max_bytes) {
 }
 }  // namespace
 
+// A bus window whose device may not respond: a read then machine-checks (code 0x80, read
+// bus error) with the physical address; a write either machine-checks too (code 0x82: local
+// register space and memory, where the CDAL bus times out) or posts the memory-error
+// interrupt (Q-bus writes, which the CQBIC completes before it learns of the error).
+class MicroVax3900::CheckedWindow final : public cpu::MmioDevice {
+public:
+    CheckedWindow(MicroVax3900& board, uint64_t base, devices::microvax::BusWindow& window, bool write_check)
+        : board_(board), base_(base), window_(window), write_check_(write_check) {}
+    uint32_t mmio_read(uint64_t offset, unsigned size) override {
+        uint32_t v = window_.mmio_read(offset, size);
+        if (window_.take_no_response()) board_.cpu().machine_check(0x80, static_cast<uint32_t>(base_ + offset));
+        return v;
+    }
+    void mmio_write(uint64_t offset, unsigned size, uint32_t value) override {
+        window_.mmio_write(offset, size, value);
+        if (!window_.take_no_response()) return;
+        if (write_check_) board_.cpu().machine_check(0x82, static_cast<uint32_t>(base_ + offset));
+        board_.memory_error_ = true;
+    }
+
+private:
+    MicroVax3900& board_;
+    uint64_t base_;
+    devices::microvax::BusWindow& window_;
+    bool write_check_;
+};
+
+void MicroVax3900::map_checked(uint64_t base, uint64_t bytes, devices::microvax::BusWindow& window,
+                               bool write_check) {
+    checked_.push_back(std::make_unique<CheckedWindow>(*this, base, window, write_check));
+    mem_->add_mmio(base, bytes, checked_.back().get());
+}
+
+// Q-bus addresses 17760000-17777777 are the I/O page at 0x20000000.
+void MicroVax3900::map_qbus_csr(uint64_t qbus_address, uint64_t bytes, cpu::MmioDevice& device) {
+    mem_->add_mmio(kIoPage + (qbus_address & 0x1FFF), bytes, &device);
+}
+
 MicroVax3900::MicroVax3900(const MicroVaxConfig& cfg) : cfg_(cfg) {
     if (cfg_.ram_mb < 1 || cfg_.ram_mb > 512) throw std::runtime_error("-m: RAM size must be 1-512 MB");
+    if (!cfg_.rom_path.empty() && (cfg_.ram_mb < 16 || cfg_.ram_mb > 64 || cfg_.ram_mb % 16))
+        throw std::runtime_error("-m: a KA655 takes 16, 32, 48 or 64 MB (MS650 boards of 16 MB)");
+    if (cfg_.rom_path.empty() && !cfg_.drives.empty()) throw std::runtime_error("-drive needs --rom (the KA655 board)");
     mem_ = std::make_unique<cpu::PhysicalMemory>(30);
     mem_->add_ram(0, cfg_.ram_mb << 20);
+    console_ = std::make_unique<devices::microvax::Console>(cfg_.console_out);
+    timer_ = std::make_unique<devices::microvax::IntervalTimer>();
+    timer_->instructions_per_tick = cfg_.instructions_per_tick;
     if (!cfg_.rom_path.empty()) {
         std::vector<uint8_t> rom = read_file(cfg_.rom_path, kRomSize);
         if (rom.size() != kRomSize)
             throw std::runtime_error(fmt::format("{}: a KA655 ROM is {} bytes, not {}", cfg_.rom_path, kRomSize, rom.size()));
         mem_->add_rom(kRomBase, rom);
-        // The KA655's system registers (see docs/vax-cpu.md): the SSC at 0x20140000 (its
-        // timers modelled, the rest storage); as storage only: CQBIC at 0x20080000, CMCTL CSRs at
-        // 0x20080100, Q-bus map at 0x20088000. Only mapped with the ROM: EHKAA runs without.
-        ssc_ = std::make_unique<devices::microvax::Ssc>();
-        mem_->add_mmio(0x20140000, devices::microvax::Ssc::kSize, ssc_.get());
-        cqbic_ = std::make_unique<devices::microvax::RegisterFile>(0x100);
-        cqbic_->set32(0, 0x8000);  // SCR<15>: Q-bus power OK
-        mem_->add_mmio(0x20080000, 0x100, cqbic_.get());
-        cmctl_ = std::make_unique<devices::microvax::RegisterFile>(0x100);
-        mem_->add_mmio(0x20080100, 0x100, cmctl_.get());
-        qbus_map_ = std::make_unique<devices::microvax::RegisterFile>(0x8000);
-        mem_->add_mmio(0x20088000, 0x8000, qbus_map_.get());
-        // KA655 board registers at 0x20084000: CACR (cache control) and BDR (boot and
-        // diagnostic register; <7> halt/break enable).
-        ka_regs_ = std::make_unique<devices::microvax::RegisterFile>(0x8);
-        ka_regs_->set32(4, 0x80);
-        mem_->add_mmio(0x20084000, 0x8, ka_regs_.get());
-        // The CQBIC's interprocessor communication register in the Q22 I/O page.
-        ipcr_ = std::make_unique<devices::microvax::RegisterFile>(0x4);
-        mem_->add_mmio(0x20001F40, 0x4, ipcr_.get());
+        mem_->add_alias(kRomBase + kRomSize, kRomSize, kRomBase);
+        build_system_devices();
+        attach_drives();
     }
     for (const auto& [path, addr] : cfg_.loads) {
         std::vector<uint8_t> image = read_file(path, cfg_.ram_mb << 20);
         if (uint64_t{addr} + image.size() > (cfg_.ram_mb << 20) || !mem_->write_block(addr, image))
             throw std::runtime_error(fmt::format("{}: does not fit in RAM at 0x{:X}", path, addr));
     }
-    console_ = std::make_unique<devices::microvax::Console>(cfg_.console_out);
-    timer_ = std::make_unique<devices::microvax::IntervalTimer>();
-    timer_->instructions_per_tick = cfg_.instructions_per_tick;
     cpu_ = std::make_unique<vax::VaxCpu>(*mem_, *this);
     if (!cfg_.trace_file.empty()) {
         trace_file_ = std::fopen(cfg_.trace_file.c_str(), "w");
@@ -91,7 +120,85 @@ MicroVax3900::MicroVax3900(const MicroVaxConfig& cfg) : cfg_(cfg) {
     else throw std::runtime_error("run microvax3900: give --rom or --start");
 }
 
+// The KA655's local devices and the Q-bus (docs/microvax.md has the address map).
+void MicroVax3900::build_system_devices() {
+    using namespace devices::microvax;
+    ssc_ = std::make_unique<Ssc>(timer_.get());
+    if (!cfg_.nvram_path.empty()) {
+        if (std::FILE* f = std::fopen(cfg_.nvram_path.c_str(), "rb")) {
+            std::vector<uint8_t> data = read_file(cfg_.nvram_path, Ssc::kNvramSize);
+            std::fclose(f);
+            if (data.size() != Ssc::kNvramSize)
+                throw std::runtime_error(
+                    fmt::format("{}: an NVRAM file is {} bytes, not {}", cfg_.nvram_path, Ssc::kNvramSize, data.size()));
+            ssc_->nvram() = std::move(data);
+        } else if (errno != ENOENT) {
+            throw std::runtime_error(fmt::format("{}: {}", cfg_.nvram_path, std::strerror(errno)));
+        }
+    }
+    mem_->add_mmio(0x20140000, Ssc::kSize, ssc_.get());
+    cqbic_ = std::make_unique<Cqbic>(*mem_);
+    mem_->add_mmio(Cqbic::kRegBase, Cqbic::kRegSize, cqbic_.get());
+    map_checked(Cqbic::kMapBase, Cqbic::kMapSize, cqbic_->map_window());
+    map_checked(Cqbic::kQmemBase, Cqbic::kQmemSize, cqbic_->qbus_memory());
+    mem_->add_mmio(Cqbic::kIpcAddress, Cqbic::kIpcSize, &cqbic_->ipc_register());
+    cmctl_ = std::make_unique<Cmctl>(cfg_.ram_mb << 20);
+    mem_->add_mmio(0x20080100, Cmctl::kSize, cmctl_.get());
+    cache_ = std::make_unique<Ka655Cache>();
+    mem_->add_mmio(Ka655Cache::kRegBase, Ka655Cache::kRegSize, cache_.get());
+    mem_->add_mmio(Ka655Cache::kDiagBase, Ka655Cache::kDiagSize, &cache_->diagnostic_space());
+    // Q-bus controllers (their CSRs are mapped before the I/O page's catch-all).
+    rqdx3_ = std::make_unique<Rqdx3>(*cqbic_);
+    map_qbus_csr(Rqdx3::kCsr, 4, rqdx3_->port());
+    tqk50_ = std::make_unique<Tqk50>(*cqbic_);
+    map_qbus_csr(Tqk50::kCsr, 4, tqk50_->port());
+    ports_ = {&rqdx3_->port(), &tqk50_->port()};
+    qbus_devices_ = {&rqdx3_->port(), &tqk50_->port()};
+    map_checked(kIoPage, 0x2000, cqbic_->io_page_nxm());
+    // Everything else in local space answers nothing: bus time-out and machine check.
+    nxm_ = std::make_unique<NonexistentSpace>(*ssc_);
+    const uint64_t ram_end = cfg_.ram_mb << 20;
+    const std::pair<uint64_t, uint64_t> gaps[] = {
+        {ram_end, Ka655Cache::kDiagBase}, {Ka655Cache::kDiagBase + Ka655Cache::kDiagSize, kIoPage},
+        {kIoPage + 0x2000, kRomBase},     {0x20080014, 0x20080100},
+        {0x20080148, 0x20084000},         {0x20084008, Cqbic::kMapBase},
+        {Cqbic::kMapBase + Cqbic::kMapSize, 0x20140000},
+        {0x20140000 + Ssc::kSize, Cqbic::kQmemBase}, {Cqbic::kQmemBase + Cqbic::kQmemSize, 0x40000000},
+    };
+    for (const auto& [from, to] : gaps) map_checked(from, to - from, *nxm_, true);
+}
+
+void MicroVax3900::attach_drives() {
+    using namespace devices::microvax;
+    for (const MicroVaxDrive& d : cfg_.drives) {
+        if (d.controller == "rq") {
+            const DiskType* type = find_disk_type(d.type.empty() ? "ra82" : d.type);
+            if (!type) throw std::runtime_error(fmt::format("-drive rq{}: unknown disk type '{}'", d.unit, d.type));
+            rqdx3_->attach(d.unit, std::make_unique<DiskImage>(d.path, d.writable), *type);
+        } else if (d.controller == "tq") {
+            if (d.unit != 0) throw std::runtime_error(fmt::format("-drive tq{}: the TQK50 has unit 0 only", d.unit));
+            tqk50_->attach(std::make_unique<TapeImage>(d.path));
+        } else {
+            throw std::runtime_error(fmt::format("-drive {}{}: unknown controller (rq, tq)", d.controller, d.unit));
+        }
+    }
+}
+
+void MicroVax3900::save_nvram() {
+    if (!ssc_ || cfg_.nvram_path.empty()) return;
+    // Written whole to a temporary file and renamed over the old one, so that a run stopped
+    // at any moment leaves either the old or the new contents.
+    const std::string tmp = cfg_.nvram_path + ".tmp";
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (!f) return;
+    bool ok = std::fwrite(ssc_->nvram().data(), 1, ssc_->nvram().size(), f) == ssc_->nvram().size();
+    ok = std::fclose(f) == 0 && ok;
+    if (ok) std::rename(tmp.c_str(), cfg_.nvram_path.c_str());
+    else std::remove(tmp.c_str());
+}
+
 MicroVax3900::~MicroVax3900() {
+    save_nvram();
     if (trace_file_) std::fclose(trace_file_);
 }
 
@@ -127,7 +234,7 @@ bool MicroVax3900::write_ipr(unsigned ipr, uint32_t value) {
         return true;
     }
     switch (ipr) {
-    case kCadr: cadr_ = value & 0xFF; return true;
+    case kCadr: cadr_ = (value & 0xF3) | 0x0C; return true;  // <3:2> read as ones
     case kMcesr: return true;
     case kMser: mser_ &= ~value; return true;
     case kAccs: return true;
@@ -135,22 +242,38 @@ bool MicroVax3900::write_ipr(unsigned ipr, uint32_t value) {
     case kSavpsl: savpsl_ = value; return true;
     case kIoreset:
         console_->reset();
+        reset_qbus();
         return true;
     default: return false;
     }
 }
 
+void MicroVax3900::reset_qbus() {
+    if (cqbic_) cqbic_->reset();
+    for (devices::microvax::QbusInterrupter* d : qbus_devices_) d->bus_reset();
+}
+
 unsigned MicroVax3900::pending_interrupt_level() {
+    if (memory_error_) return kMemoryErrorIpl;
     if (timer_->interrupt_pending()) return devices::microvax::IntervalTimer::kIpl;
     if (console_->interrupt_pending()) return devices::microvax::Console::kIpl;
     if (ssc_ && ssc_->interrupt_pending()) return devices::microvax::Ssc::kTimerIpl;
+    for (devices::microvax::QbusInterrupter* d : qbus_devices_)
+        if (d->interrupt_pending()) return 0x14;  // BR4
     return 0;
 }
 
 uint32_t MicroVax3900::acknowledge_interrupt(unsigned level) {
+    if (level == kMemoryErrorIpl && memory_error_) {
+        memory_error_ = false;
+        return kMemoryErrorVector;
+    }
     if (level == devices::microvax::IntervalTimer::kIpl && timer_->interrupt_pending()) return timer_->acknowledge();
     if (level == devices::microvax::Console::kIpl && console_->interrupt_pending()) return console_->acknowledge();
     if (level == devices::microvax::Ssc::kTimerIpl && ssc_ && ssc_->interrupt_pending()) return ssc_->acknowledge();
+    if (level == 0x14)
+        for (devices::microvax::QbusInterrupter* d : qbus_devices_)
+            if (d->interrupt_pending()) return 0x200 + d->acknowledge();
     return 0;
 }
 
@@ -158,16 +281,53 @@ uint32_t MicroVax3900::acknowledge_interrupt(unsigned level) {
 // SAVPSL<13:8>) and enters the console ROM. Without the ROM console (EHKAA runs) a halt ends
 // the run and the caller prints the PC.
 bool MicroVax3900::halt(vax::HaltReason why, uint32_t pc, uint32_t psl) {
+    // SAVPSL<13:8>: the KA655's halt codes.
+    uint32_t code = 6;
+    switch (why) {
+    case vax::HaltReason::kHaltInstruction: code = 6; break;
+    case vax::HaltReason::kExternalHalt: code = 2; break;
+    case vax::HaltReason::kPowerUp: code = 3; break;
+    case vax::HaltReason::kInterruptStackInvalid:
+    case vax::HaltReason::kKernelStackNotValid: code = 4; break;
+    case vax::HaltReason::kDoubleMachineCheck: code = 5; break;
+    case vax::HaltReason::kBadScbVector: code = 7; break;
+    case vax::HaltReason::kChmOnInterruptStack: code = 0xA; break;
+    }
     savpc_ = pc;
-    savpsl_ = (psl & 0xFFFF00FF) | (static_cast<uint32_t>(why) << 8);
-    return false;
+    savpsl_ = (psl & 0xFFFF00FF) | (code << 8);
+    if (!cfg_.conhalt || !ssc_) return false;
+    // Console entry: save the current stack pointer, mapping off (SAVPSL<15> says it was on),
+    // interrupt stack at IPL 31, and on into the ROM, which reports the halt and prompts.
+    vax::VaxCpu& c = *cpu_;
+    if (c.mapen) savpsl_ |= 0x8000;
+    c.stack[c.stack_slot()] = c.r[vax::kSP];
+    c.mapen = false;
+    c.psl = 0x041F0000;
+    c.r[vax::kSP] = c.stack[4];
+    c.r[vax::kPC] = kRomBase;
+    return true;
 }
 
-// Guest time: one microsecond per instruction for the SSC timers (a CVAX runs a few
-// instructions per microsecond; the ROM's time-outs only need to expire).
+// Guest time: the interval clock ticks every instructions_per_tick instructions (10 ms);
+// by default that is one microsecond per instruction, which is what the console ROM's timer
+// tests assume of code running from the ROM.
 void MicroVax3900::advance(uint64_t instructions) {
+    if (cfg_.stop_request && *cfg_.stop_request) {
+        save_nvram();
+        throw MicroVaxStopped(fmt::format("stopped by signal {} at PC 0x{:08X}", static_cast<int>(*cfg_.stop_request),
+                                          cpu_->r[vax::kPC]));
+    }
     timer_->advance(instructions);
-    if (ssc_) ssc_->advance(instructions);
+    // The SSC timers count microseconds: 10,000 per interval-clock tick.
+    if (ssc_) ssc_->advance(instructions * 10000 / cfg_.instructions_per_tick);
+    for (devices::microvax::UqsspPort* p : ports_) p->service();
+    // The battery-backed RAM goes to its file soon after the guest changes it (at most every
+    // 10 ms of guest time), so that a run ended by a signal keeps what the console stored.
+    nvram_clock_ += instructions;
+    if (ssc_ && nvram_clock_ >= cfg_.instructions_per_tick) {
+        nvram_clock_ = 0;
+        if (ssc_->take_nvram_dirty()) save_nvram();
+    }
     poll_console_input();
 }
 
