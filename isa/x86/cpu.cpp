@@ -405,23 +405,26 @@ void X86Cpu::execute_block_hooked(Block& b, size_t max_insns) {
             uint32_t lin = s.seg[CS].base + s.eip;
             hooks_->on_insn({lin, 0, in.form, s.cpl, in.len});
         }
-        const bool rf_before = s.eflags & RF;
-        pending_db_ = 0;
-        next_eip = s.eip + in.len;
-        in.fn(*this, in);
-        s.eip = next_eip;
-        ++icount_;
-        // RF suppresses instruction breakpoints for one instruction; an instruction that
-        // itself loaded RF (IRET) keeps it (SDM Vol. 3 §17.3.1.1).
-        if (rf_before) s.eflags &= ~RF;
-        if (pending_db_) {
-            s.dr[6] = (s.dr[6] & ~0xFu) | pending_db_;
-            pending_db_ = 0;
-            deliver(kDB, false, false, 0, false);  // data breakpoint: a trap after the access
-            break;
-        }
+        if (execute_with_debug_checks(in)) break;
         if (end_block) break;
     }
+}
+
+bool X86Cpu::execute_with_debug_checks(const DecodedInsn& in) {
+    const bool rf_before = s.eflags & RF;
+    pending_db_ = 0;
+    next_eip = s.eip + in.len;
+    in.fn(*this, in);
+    s.eip = next_eip;
+    ++icount_;
+    // RF suppresses instruction breakpoints for one instruction; an instruction that
+    // itself loaded RF (IRET) keeps it (SDM Vol. 3 §17.3.1.1).
+    if (rf_before) s.eflags &= ~RF;
+    if (!pending_db_) return false;
+    s.dr[6] = (s.dr[6] & ~0xFu) | pending_db_;
+    pending_db_ = 0;
+    deliver(kDB, false, false, 0, false);  // data breakpoint: a trap after the access
+    return true;
 }
 
 void X86Cpu::feed_engine(Block& b) {
@@ -616,18 +619,7 @@ void X86Cpu::execute_one_uncached() {
     last_uncached_form_ = in.form;
     if (uint64_t{s.eip} + in.len - 1 > s.seg[CS].limit) raise_fault(kGP, 0);
     if (code_breakpoints_) check_code_breakpoints();
-    const bool rf_before = s.eflags & RF;
-    pending_db_ = 0;
-    next_eip = s.eip + in.len;
-    in.fn(*this, in);
-    s.eip = next_eip;
-    ++icount_;
-    if (rf_before) s.eflags &= ~RF;
-    if (pending_db_) {
-        s.dr[6] = (s.dr[6] & ~0xFu) | pending_db_;
-        pending_db_ = 0;
-        deliver(kDB, false, false, 0, false);
-    }
+    execute_with_debug_checks(in);
     end_block = true;
 }
 

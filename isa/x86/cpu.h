@@ -402,6 +402,8 @@ private:
     Block* build_block(uint32_t lin, uint64_t phys);
     void execute_block(Block& b);
     void execute_block_hooked(Block& b, size_t max_insns = SIZE_MAX);
+    // One instruction with the RF rule and data-breakpoint traps; true when it delivered #DB.
+    bool execute_with_debug_checks(const DecodedInsn& in);
     void handle_fault(const GuestFault& f);
     bool check_interrupts();
     void trace_block(const Block& b);

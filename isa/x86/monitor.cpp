@@ -70,8 +70,7 @@ void X86Monitor::update_activation() {
     }
 }
 
-void X86Monitor::to_virtual() {
-    X86State& s = cpu_.s;
+void X86Monitor::put_virtual_registers(X86State& s) const {
     s.eflags = (s.eflags & ~kFlagsVirtual) | virt_.flags;
     s.gdtr = virt_.gdtr;
     s.idtr = virt_.idtr;
@@ -79,6 +78,11 @@ void X86Monitor::to_virtual() {
     s.tr = virt_.tr;
     s.cr0 = virt_.cr0;
     s.sysenter_cs = virt_.sysenter_cs;
+}
+
+void X86Monitor::to_virtual() {
+    X86State& s = cpu_.s;
+    put_virtual_registers(s);
     if (s.cpl == 1 && !(s.eflags & VM) && !(s.cpl == virt_.real_cpl && virt_.cpl == 1)) {
         // The x87 pointers recorded the real CS (and SS for stack operands) of ring 1.
         X87State& f = cpu_.fpu().state();
@@ -172,13 +176,7 @@ void X86Monitor::restore_guest_privilege(X86State& s) const {
 X86State X86Monitor::guest_state() const {
     X86State s = cpu_.s;
     if (!cpu_.monitor_real_) return s;
-    s.eflags = (s.eflags & ~kFlagsVirtual) | virt_.flags;
-    s.gdtr = virt_.gdtr;
-    s.idtr = virt_.idtr;
-    s.ldtr = virt_.ldtr;
-    s.tr = virt_.tr;
-    s.cr0 = virt_.cr0;
-    s.sysenter_cs = virt_.sysenter_cs;
+    put_virtual_registers(s);
     restore_guest_privilege(s);
     return s;
 }

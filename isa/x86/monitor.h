@@ -98,7 +98,8 @@ public:
 private:
     void to_virtual();   // install the guest's view (for emulation)
     void to_real();      // deprivilege again (after emulation), or stay native outside PM
-    void restore_guest_privilege(X86State& s) const;  // CPL, segments, x87 pointers
+    void put_virtual_registers(X86State& s) const;    // IF/IOPL, table registers, CR0, MSR
+    void restore_guest_privilege(X86State& s) const;  // CPL, segments
     void emulate_one();  // the instruction at CS:EIP on the virtual state
     uint8_t shadow_byte(uint32_t lin);
     uint64_t shadow_descriptor(uint32_t table_base, uint32_t table_limit, uint32_t offset, bool idt);
