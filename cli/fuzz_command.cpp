@@ -10,9 +10,7 @@
 #include <string>
 
 #include "machines/microvax_iofuzz.h"
-#ifndef TRAPEZE_FUZZ_WITHOUT_PC_BOARD
 #include "machines/pc_iofuzz.h"
-#endif
 #include "machines/vax_crashme.h"
 #include "machines/x86_crashme.h"
 
@@ -129,14 +127,10 @@ int run_iofuzz(Args& args) {
     if (machine.empty()) throw UsageError(fmt::format("fuzz iofuzz: --machine is required (usage: {})", kFuzzUsage));
     if (machine != "pc" && machine != "microvax3900")
         throw UsageError(fmt::format("fuzz iofuzz: unknown machine '{}' (pc, microvax3900)", machine));
-#ifdef TRAPEZE_FUZZ_WITHOUT_PC_BOARD
-    if (machine == "pc") throw UsageError("iofuzz --machine pc: not in trapeze-fuzz (it has no PC board); use trapeze");
-#endif
     if (random_seed) opts.seed = std::random_device{}();
     arm_host_fault_handler(fmt::format("trapeze fuzz iofuzz --machine {} --seed {}", machine, opts.seed));
     fmt::print("iofuzz: seed {} (reproduce with --seed {})\n", opts.seed, opts.seed);
     std::fflush(stdout);
-#ifndef TRAPEZE_FUZZ_WITHOUT_PC_BOARD
     if (machine == "pc") {
         machines::IofuzzOptions p;
         p.seed = opts.seed;
@@ -146,7 +140,6 @@ int run_iofuzz(Args& args) {
         fmt::print("{}", machines::format_iofuzz_report(r, p));
         return 0;
     }
-#endif
     machines::VaxIofuzzOptions v;
     v.seed = opts.seed;
     v.max_operations = opts.max_operations;

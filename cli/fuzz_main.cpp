@@ -1,5 +1,5 @@
-// trapeze-fuzz: `trapeze fuzz ...` alone (cli/fuzz_command.cpp), without the LLVM tier, the PC
-// board and the analysis, so that a sanitizer build of it takes minutes, not tens of minutes
+// trapeze-fuzz: `trapeze fuzz ...` alone (cli/fuzz_command.cpp), without the LLVM tier and the
+// analysis, so that a sanitizer build of it takes minutes, not tens of minutes
 // (scripts/fuzz.sh --ci, the fuzz.sanitized_campaigns test). Usage: trapeze-fuzz crashme|iofuzz ...
 #include <fmt/format.h>
 

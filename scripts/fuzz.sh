@@ -6,9 +6,9 @@
 #   with a fixed seed and a random one (printed, so that a failure can be reproduced).
 # scripts/fuzz.sh --ci BUILD_DIR [SECONDS]
 #   What the default test suite runs (the fuzz.sanitized_campaigns test): builds only
-#   trapeze-fuzz (the campaigns without the LLVM tier and the PC board) with ASan+UBSan in
-#   BUILD_DIR (kept: a second run does not rebuild), and runs crashme on both machines and
-#   iofuzz on the MicroVAX for SECONDS (default 15) each, fixed seed and random seed.
+#   trapeze-fuzz (the campaigns without the LLVM tier and the analysis) with ASan+UBSan in
+#   BUILD_DIR (kept: a second run does not rebuild), and runs crashme and iofuzz on both
+#   machines for SECONDS (default 15) each, fixed seed and random seed.
 # Any sanitizer report (every one is fatal), leak, crash or hang fails.
 set -eu
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ if [ "${1:-}" = "--ci" ]; then
     secs=${3:-15}
     run="$build/cli/trapeze-fuzz"
     target=trapeze-fuzz
-    campaigns="crashme:pc crashme:microvax3900 iofuzz:microvax3900"
+    campaigns="crashme:pc iofuzz:pc crashme:microvax3900 iofuzz:microvax3900"
 else
     build=build-asan
     secs=${1:-60}
