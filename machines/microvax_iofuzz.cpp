@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "isa/vax/assembler.h"
+#include "machines/fuzz_support.h"
 #include "machines/microvax3900.h"
 
 namespace trapeze::machines {
@@ -69,34 +70,15 @@ uint32_t interesting_value(std::mt19937_64& rng, uint32_t ram_bytes) {
 
 VaxIofuzzReport run_microvax_iofuzz(const VaxIofuzzOptions& opts) {
     // MicroVax3900 takes its ROM from a file, and maps its I/O space only with a ROM.
-    char path[] = "/tmp/trapeze-vax-iofuzz-XXXXXX";
-    int fd = ::mkstemp(path);
-    if (fd < 0) throw std::runtime_error("iofuzz: cannot create a temporary ROM file");
-    std::vector<uint8_t> rom = idle_rom();
-    bool written = ::write(fd, rom.data(), rom.size()) == ssize_t(rom.size());
-    ::close(fd);
-    if (!written) {
-        ::unlink(path);
-        throw std::runtime_error("iofuzz: cannot write the temporary ROM file");
-    }
+    const TempRomFile rom(idle_rom());
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> null_out(std::fopen("/dev/null", "w"), &std::fclose);
-    if (!null_out) {
-        ::unlink(path);
-        throw std::runtime_error("iofuzz: cannot open /dev/null");
-    }
+    if (!null_out) throw std::runtime_error("iofuzz: cannot open /dev/null");
     MicroVaxConfig cfg;
-    cfg.rom_path = path;
+    cfg.rom_path = rom.path();
     cfg.ram_mb = 16;
     cfg.console_out = null_out.get();
     cfg.console_in_fd = -1;
-    std::unique_ptr<MicroVax3900> vax;
-    try {
-        vax = std::make_unique<MicroVax3900>(cfg);
-    } catch (...) {
-        ::unlink(path);
-        throw;
-    }
-    ::unlink(path);
+    auto vax = std::make_unique<MicroVax3900>(cfg);
     cpu::PhysicalMemory& mem = vax->memory();
     const uint32_t ram_bytes = uint32_t(cfg.ram_mb << 20);
 

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "machines/fuzz_support.h"
 #include "machines/pc.h"
 
 namespace trapeze::machines {
@@ -55,25 +56,15 @@ std::vector<uint8_t> idle_rom() {
 
 IofuzzReport run_pc_iofuzz(const IofuzzOptions& opts) {
     // PcMachine takes its firmware from a file.
-    char path[] = "/tmp/trapeze-iofuzz-XXXXXX";
-    int fd = ::mkstemp(path);
-    if (fd < 0) throw std::runtime_error("iofuzz: cannot create a temporary ROM file");
-    std::vector<uint8_t> rom = idle_rom();
-    bool written = ::write(fd, rom.data(), rom.size()) == ssize_t(rom.size());
-    ::close(fd);
-    if (!written) {
-        ::unlink(path);
-        throw std::runtime_error("iofuzz: cannot write the temporary ROM file");
-    }
+    const TempRomFile rom(idle_rom());
     PcConfig cfg;
-    cfg.bios_path = path;
+    cfg.bios_path = rom.path();
     cfg.ram_mb = 16;
     cfg.serial = "null";
     cfg.debugcon = "null";
     cfg.rtc_base = "2024-01-01";
     cfg.log_resets = false;  // the random writes reset the board all the time
     PcMachine pc(cfg);
-    ::unlink(path);
 
     IofuzzReport report;
     std::mt19937_64 rng(opts.seed);

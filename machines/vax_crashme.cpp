@@ -1,8 +1,9 @@
 #include "machines/vax_crashme.h"
 
+#include "machines/fuzz_support.h"
+
 #include <fmt/format.h>
 
-#include <chrono>
 #include <cstring>
 #include <random>
 #include <stdexcept>
@@ -186,14 +187,7 @@ void VaxCrashme::run_iteration(uint64_t index, VaxCrashmeReport& report) {
 
 VaxCrashmeReport VaxCrashme::run() {
     VaxCrashmeReport report;
-    auto t0 = std::chrono::steady_clock::now();
-    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-    for (uint64_t i = 0;; ++i) {
-        if (opts_.max_iterations && i >= opts_.max_iterations) break;
-        if (!opts_.max_iterations && (i & 63) == 0 && elapsed() >= opts_.max_seconds) break;
-        run_iteration(i, report);
-    }
-    report.seconds = elapsed();
+    report.seconds = run_campaign(opts_.max_iterations, opts_.max_seconds, [&](uint64_t i) { run_iteration(i, report); });
     return report;
 }
 
