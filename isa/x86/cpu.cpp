@@ -71,34 +71,37 @@ void X86Cpu::set_a20(bool enabled) {
 
 void X86Cpu::refresh_segcheck(unsigned i) {
     const Segment& sg = s.seg[i];
-    SegCheck& c = segcheck_[i];
+    bool readable, writable;
+    uint32_t lo, hi;
     if (!protected_mode() || v86()) {
-        c.readable = c.writable = true;
-        c.lo = 0;
-        c.hi = sg.limit;
-        return;
-    }
-    if (!sg.valid) {
-        c.readable = c.writable = false;
-        c.lo = 1;
-        c.hi = 0;
-        return;
-    }
-    if (sg.is_code()) {
-        c.readable = sg.attr & 2;
-        c.writable = false;
+        readable = writable = true;
+        lo = 0;
+        hi = sg.limit;
+    } else if (!sg.valid) {
+        readable = writable = false;
+        lo = 1;
+        hi = 0;
     } else {
-        c.readable = true;
-        c.writable = sg.attr & 2;
+        if (sg.is_code()) {
+            readable = sg.attr & 2;
+            writable = false;
+        } else {
+            readable = true;
+            writable = sg.attr & 2;
+        }
+        if (sg.expand_down()) {
+            lo = sg.limit + 1;
+            hi = sg.db() ? 0xFFFFFFFFu : 0xFFFFu;
+            if (sg.limit == 0xFFFFFFFFu) lo = 0xFFFFFFFFu, hi = 0;  // empty
+        } else {
+            lo = 0;
+            hi = sg.limit;
+        }
     }
-    if (sg.expand_down()) {
-        c.lo = sg.limit + 1;
-        c.hi = sg.db() ? 0xFFFFFFFFu : 0xFFFFu;
-        if (sg.limit == 0xFFFFFFFFu) c.lo = 0xFFFFFFFFu, c.hi = 0;  // empty
-    } else {
-        c.lo = 0;
-        c.hi = sg.limit;
-    }
+    const uint64_t end = lo <= hi ? uint64_t{hi} - lo + 1 : 0;
+    seg_lo_[i] = lo;
+    seg_end_[0][i] = readable ? end : 0;
+    seg_end_[1][i] = writable ? end : 0;
 }
 
 void X86Cpu::segment_fault(unsigned seg, uint32_t, unsigned, bool) const {
@@ -185,11 +188,11 @@ uint32_t X86Cpu::translate(uint32_t lin, bool write, bool user) {
 
 void X86Cpu::tlb_fill(uint32_t lin, uint32_t phys, bool user, bool writable_entry) {
     if (data_breakpoints_ || write_log_) return;  // every access must reach the slow path
-    TlbEntry& e = tlb_[user][(lin >> 12) & (kTlbSize - 1)];
+    const unsigned i = (lin >> 12) & (kTlbSize - 1);
+    TlbEntry& e = tlb_[user][i];
     uint32_t page = lin & ~0xFFFu, ppage = phys & ~0xFFFu;
     const auto& p = mem_.page(ppage);
-    e.phys = ppage;
-    e.tag_read = page;
+    tlb_phys_[user][i] = {page, ppage};
     e.tag_write = (writable_entry && (p.flags & cpu::PhysicalMemory::kWritable) &&
                    !(p.flags & cpu::PhysicalMemory::kCode))
                       ? page
@@ -197,27 +200,27 @@ void X86Cpu::tlb_fill(uint32_t lin, uint32_t phys, bool user, bool writable_entr
     e.addend = (p.flags & cpu::PhysicalMemory::kReadable)
                    ? reinterpret_cast<uintptr_t>(p.host) - page
                    : 0;
+    e.tag_read = e.addend ? page : 1;
     if (!e.addend) e.tag_write = 1;
 }
 
 void X86Cpu::drop_write_entries(uint64_t phys_page) {
-    for (auto& set : tlb_)
-        for (TlbEntry& e : set)
-            if (e.phys == phys_page) e.tag_write = 1;
+    for (unsigned u = 0; u < 2; ++u)
+        for (unsigned i = 0; i < kTlbSize; ++i)
+            if (tlb_phys_[u][i].tag != 1 && tlb_phys_[u][i].phys == phys_page) tlb_[u][i].tag_write = 1;
 }
 
 void X86Cpu::flush_tlb() {
     chain_epoch_++;
-    for (auto& set : tlb_)
-        for (TlbEntry& e : set) e = TlbEntry{};
+    for (unsigned u = 0; u < 2; ++u)
+        for (unsigned i = 0; i < kTlbSize; ++i) tlb_[u][i] = TlbEntry{}, tlb_phys_[u][i] = TlbPhys{};
 }
 
 void X86Cpu::invalidate_page(uint32_t lin) {
     chain_epoch_++;
-    for (auto& set : tlb_) {
-        TlbEntry& e = set[(lin >> 12) & (kTlbSize - 1)];
-        if ((e.tag_read & ~0xFFFu) == (lin & ~0xFFFu)) e = TlbEntry{};
-    }
+    const unsigned i = (lin >> 12) & (kTlbSize - 1);
+    for (unsigned u = 0; u < 2; ++u)
+        if (tlb_phys_[u][i].tag == (lin & ~0xFFFu)) tlb_[u][i] = TlbEntry{}, tlb_phys_[u][i] = TlbPhys{};
 }
 
 uint32_t X86Cpu::translate_fetch(uint32_t lin) { return translate(lin, false, s.cpl == 3); }
@@ -233,6 +236,7 @@ void X86Cpu::update_debug_registers() {
         if (rw == 0) code_breakpoints_ = true;
         else if (rw != 2) data_breakpoints_ = true;  // RW=10b (I/O) needs CR4.DE: not modelled
     }
+    update_observed();
     flush_tlb();
     end_block = true;
 }
@@ -306,8 +310,7 @@ Block* X86Cpu::build_block(uint32_t lin, uint64_t phys) {
     bool code32 = b->mode & 1;
     uint32_t page_left = 0x1000 - (lin & 0xFFF);
     uint32_t off = 0;
-    constexpr unsigned kMaxInsns = 64;
-    while (b->insns.size() < kMaxInsns) {
+    while (b->insns.size() < kMaxBlockInsns) {
         uint8_t buf[16];
         uint32_t avail = std::min<uint32_t>(15, page_left - off);
         if (!mem_.read_block(phys + off, {buf, avail})) {
@@ -344,7 +347,23 @@ Block* X86Cpu::build_block(uint32_t lin, uint64_t phys) {
     return cache_.insert(std::move(b));
 }
 
-Block* X86Cpu::chained_block(Block* prev) {
+// The run loop's way from one block to the next: inline, since it runs once per block; the
+// lookup and the new link are out of line (chain_miss).
+inline Block* X86Cpu::chained_block(Block* prev) {
+    const uint32_t eip = s.eip;
+    const Block::Link* l = prev->links;
+    if (l[0].eip != eip) {
+        ++l;
+        if (l->eip != eip) return chain_miss(prev);
+    }
+    if (l->epoch == epoch() && l->cs_base == s.seg[CS].base &&
+        l->context == ((uint32_t(s.cpl) << 8) | mode_bits()))
+        return l->block;
+    // The other link may hold the same EIP under another context.
+    return chain_miss(prev);
+}
+
+Block* X86Cpu::chain_miss(Block* prev) {
     const uint64_t ep = epoch();
     const uint32_t base = s.seg[CS].base;
     const uint32_t ctx = (uint32_t(s.cpl) << 8) | mode_bits();
@@ -362,25 +381,40 @@ Block* X86Cpu::chained_block(Block* prev) {
 Block* X86Cpu::fetch_block() {
     uint32_t lin = s.seg[CS].base + s.eip;
     uint32_t phys;
-    const TlbEntry& e = tlb_[s.cpl == 3][(lin >> 12) & (kTlbSize - 1)];
-    if (e.tag_read == (lin & ~0xFFFu)) phys = e.phys | (lin & 0xFFF);
+    const TlbPhys& e = tlb_phys_[s.cpl == 3][(lin >> 12) & (kTlbSize - 1)];
+    if (e.tag == (lin & ~0xFFFu)) phys = e.phys | (lin & 0xFFF);
     else phys = translate_fetch(lin);
     Block* b = cache_.find(phys, mode_bits());
     if (!b) b = build_block(lin, phys);
     return b;
 }
 
-void X86Cpu::execute_block(Block& b) {
+// Inline into run(): it runs once per block. Each instruction: next_eip, the handler, commit
+// EIP and the instruction count, stop at end_block. After a handler returns, s.eip is
+// next_eip whatever the handler did, so the loop keeps EIP in a register between the two.
+inline void X86Cpu::execute_block(Block& b) {
+    b.exec_count++;
+    const DecodedInsn* in = b.insns.data();
+    const DecodedInsn* const end = in + b.insns.size();
     // CS limit: checked once per block when the whole block is inside the limit, else per
     // instruction (SDM Vol. 3 §5.3: an instruction fetch beyond the limit is #GP(0)).
     const uint32_t limit = s.seg[CS].limit;
-    bool per_insn_limit = uint64_t{s.eip} + b.bytes - 1 > limit;
-    b.exec_count++;
-    for (const DecodedInsn& in : b.insns) {
-        if (per_insn_limit && uint64_t{s.eip} + in.len - 1 > limit) raise_fault(kGP, 0);
-        next_eip = s.eip + in.len;
-        in.fn(*this, in);
-        s.eip = next_eip;
+    uint32_t eip = s.eip;
+    if (uint64_t{eip} + b.bytes - 1 > limit) [[unlikely]] {
+        for (; in != end; ++in) {
+            if (uint64_t{eip} + in->len - 1 > limit) raise_fault(kGP, 0);
+            next_eip = eip + in->len;
+            in->fn(*this, *in);
+            s.eip = eip = next_eip;
+            ++icount_;
+            if (end_block) break;
+        }
+        return;
+    }
+    for (; in != end; ++in) {
+        next_eip = eip + in->len;
+        in->fn(*this, *in);
+        s.eip = eip = next_eip;
         ++icount_;
         if (end_block) break;
     }
@@ -438,24 +472,44 @@ void X86Cpu::set_trace_engine(TraceEngine* engine) {
     cache_.collect_garbage();
 }
 
-bool X86Cpu::check_interrupts() {
+// Between blocks: an NMI, else an external interrupt if IF (the interrupt shadow of STI and
+// MOV/POP SS first). Inline, the common case (nothing pending) costs a few tests; delivery
+// is out of line.
+inline bool X86Cpu::check_interrupts() {
     if (icount_ < inhibit_until_) return false;
-    if (nmi_pending_) {
-        nmi_pending_ = false;
-        halted_ = false;
-        deliver(kNMI, false, false, 0, true);
-        return true;
-    }
-    if (interrupts_enabled() && irq_ && irq_->interrupt_pending()) {
-        uint8_t vec = irq_->acknowledge_interrupt();
-        halted_ = false;
-        if (trace_ & kTraceInt && trace_out_)
-            fmt::print(trace_out_, "interrupt: vector {:#04x} (external) at {:04x}:{:08x}\n", vec,
-                       s.seg[CS].selector, s.eip);
-        deliver(vec, false, false, 0, true);
-        return true;
-    }
+    if (nmi_pending_) [[unlikely]] return take_nmi();
+    if (interrupts_enabled() && irq_ && irq_->interrupt_pending()) [[unlikely]]
+        return take_external_interrupt();
     return false;
+}
+
+// Whether check_interrupts() would deliver something now (no side effects; the PIC's INTR
+// line is a plain query).
+inline bool X86Cpu::interrupt_due() const {
+    return icount_ >= inhibit_until_ &&
+           (nmi_pending_ || (interrupts_enabled() && irq_ && irq_->interrupt_pending()));
+}
+
+bool X86Cpu::take_nmi() {
+    nmi_pending_ = false;
+    halted_ = false;
+    deliver(kNMI, false, false, 0, true);
+    return true;
+}
+
+bool X86Cpu::take_external_interrupt() {
+    uint8_t vec = irq_->acknowledge_interrupt();
+    halted_ = false;
+    if (trace_ & kTraceInt && trace_out_)
+        fmt::print(trace_out_, "interrupt: vector {:#04x} (external) at {:04x}:{:08x}\n", vec,
+                   s.seg[CS].selector, s.eip);
+    deliver(vec, false, false, 0, true);
+    return true;
+}
+
+void X86Cpu::update_observed() {
+    observed_ = hooks_ || code_breakpoints_ || data_breakpoints_ ||
+                ((trace_ & (kTraceInAsm | kTraceExec | kTraceCpu)) && trace_out_);
 }
 
 void X86Cpu::inhibit_interrupts_once() { inhibit_until_ = icount_ + 2; }
@@ -540,32 +594,58 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
                 continue;
             }
             Block* b = from && from->valid ? chained_block(from) : fetch_block();
-            if (trace_ & kTraceInAsm && trace_out_ && b->exec_count == 0) trace_block(*b);
-            if (s.eflags & TF) {
-                // Single-step (SDM Vol. 3 §17.3.1.4): one instruction, then a #DB trap if TF
-                // was set when it started and it did not itself deliver an event.
-                uint64_t events = deliveries_;
-                execute_block_hooked(*b, 1);
-                sync_tsc();
-                if (deliveries_ == events && stop_ == cpu::StopReason::kRunning) {
-                    s.dr[6] |= 0x4000;  // BS
-                    deliver(kDB, false, false, 0, false);
+            for (;;) {
+                // Blocks hold at most kMaxBlockInsns instructions: the first test spares the
+                // division of insns.size() while the limit is far.
+                const uint64_t left = limit - icount_;
+                if (observed_ || (s.eflags & (TF | RF))) [[unlikely]] {
+                    if (trace_ & kTraceInAsm && trace_out_ && b->exec_count == 0) trace_block(*b);
+                    if (s.eflags & TF) {
+                        // Single-step (SDM Vol. 3 §17.3.1.4): one instruction, then a #DB trap
+                        // if TF was set when it started and it did not itself deliver an event.
+                        uint64_t events = deliveries_;
+                        execute_block_hooked(*b, 1);
+                        sync_tsc();
+                        if (deliveries_ == events && stop_ == cpu::StopReason::kRunning) {
+                            s.dr[6] |= 0x4000;  // BS
+                            deliver(kDB, false, false, 0, false);
+                        }
+                        break;  // never chained
+                    }
+                    if (hooks_ || code_breakpoints_ || data_breakpoints_ || (s.eflags & RF) ||
+                        (trace_ & (kTraceExec | kTraceCpu)))
+                        execute_block_hooked(*b, size_t(left));
+                    else if (left < b->insns.size())
+                        execute_block_hooked(*b, size_t(left));  // the run ends inside it
+                    else if (b->native && b->native(*this, &tsc_icount_)) {
+                    } else {
+                        if (engine_) feed_engine(*b);
+                        execute_block(*b);
+                    }
+                } else if (left < kMaxBlockInsns && left < b->insns.size()) [[unlikely]] {
+                    execute_block_hooked(*b, size_t(left));  // the run ends inside it
+                } else if (b->native && b->native(*this, &tsc_icount_)) {
+                } else {
+                    if (engine_) feed_engine(*b);
+                    execute_block(*b);
                 }
-                continue;
+                // (No sync_tsc() here: every reader goes through tsc_now(), and the top of the
+                // outer loop and the fault handlers sync before anything else looks at s.tsc.)
+                // Chain only when control left the block normally (no mode or mapping change).
+                if (end_block || !b->valid) break;
+                prev = b;
+                // Straight on to the chained block when the top of the outer loop would do
+                // nothing guest-visible: end_block is already clear, there is no garbage
+                // collection (prev is set), its sync_tsc() only moves the TSC's base
+                // (tsc_now() is the same either way), and none of the following holds.
+                // Anything else goes round the outer loop, which then does exactly what it
+                // always did.
+                if (stop_ != cpu::StopReason::kRunning || icount_ >= limit || halted_ ||
+                    (monitor_ && bool(s.cr0 & CR0_PE) != monitor_real_) || interrupt_due())
+                    break;
+                prev = nullptr;
+                b = chained_block(b);
             }
-            if (hooks_ || code_breakpoints_ || data_breakpoints_ || (s.eflags & RF) ||
-                (trace_ & (kTraceExec | kTraceCpu)))
-                execute_block_hooked(*b, size_t(limit - icount_));
-            else if (limit - icount_ < b->insns.size())
-                execute_block_hooked(*b, size_t(limit - icount_));  // the run ends inside it
-            else if (b->native && b->native(*this, &tsc_icount_)) {
-            } else {
-                if (engine_) feed_engine(*b);
-                execute_block(*b);
-            }
-            sync_tsc();
-            // Chain only when control left the block normally (no mode or mapping change).
-            if (!end_block && b->valid) prev = b;
         } catch (const GuestFault& f) {
             sync_tsc();  // the block's instructions before the fault
             handle_fault(f);

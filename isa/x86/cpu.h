@@ -109,12 +109,19 @@ enum TraceFlags : uint32_t {
     kTraceInAsm = 1, kTraceExec = 2, kTraceInt = 4, kTraceCpu = 8,
 };
 
-// Soft TLB entry: linear page -> host pointer offset for RAM, or physical page for slow path.
+// Soft TLB entry: linear page -> host pointer offset for RAM. The fast paths of
+// read_linear/write_linear test one tag each: tag_read and tag_write match only pages with a
+// host address (RAM/ROM), so a hit needs no second test of `addend`. 16 bytes, so that an
+// entry's address is one shift; the physical page is in the parallel TlbPhys.
 struct TlbEntry {
-    uint32_t tag_read = 1;   // linear page address when valid for reads; odd = invalid
+    uint32_t tag_read = 1;   // linear page address when readable through `addend`; odd = no
     uint32_t tag_write = 1;  // same, for writes
-    uint32_t phys = 0;       // physical page address
     uintptr_t addend = 0;    // host address - linear address (0 when not RAM)
+};
+// The translation itself (any page, RAM or not), for instruction fetch and INVLPG.
+struct TlbPhys {
+    uint32_t tag = 1;        // linear page address when the entry holds a translation; odd = no
+    uint32_t phys = 0;       // physical page address
 };
 
 class X86Cpu {
@@ -132,8 +139,8 @@ public:
     // device event instead of running the halted CPU (machines/pc_devices.cpp).
     bool halted() const { return halted_; }
     void raise_nmi() { nmi_pending_ = true; }
-    void attach(cpu::Instrumentation* hooks) { hooks_ = hooks; }
-    void set_trace(uint32_t flags, std::FILE* out) { trace_ = flags; trace_out_ = out; }
+    void attach(cpu::Instrumentation* hooks) { hooks_ = hooks; update_observed(); }
+    void set_trace(uint32_t flags, std::FILE* out) { trace_ = flags; trace_out_ = out; update_observed(); }
     // A20 gate (i8042 / port 0x92): when off, physical bit 20 is forced to 0.
     void set_a20(bool enabled);
     bool a20() const { return a20_mask_ == 0xFFFFFFFFu; }
@@ -237,7 +244,7 @@ public:
     uint32_t read_linear(uint32_t lin, bool user) {
         if ((lin & 0xFFF) <= 0x1000 - S) {
             const TlbEntry& e = tlb_[user][(lin >> 12) & (kTlbSize - 1)];
-            if (e.tag_read == (lin & ~0xFFFu) && e.addend) {
+            if (e.tag_read == (lin & ~0xFFFu)) {
                 uint32_t v = 0;
                 std::memcpy(&v, reinterpret_cast<const uint8_t*>(e.addend + lin), S);
                 return v;
@@ -249,7 +256,7 @@ public:
     void write_linear(uint32_t lin, uint32_t v, bool user) {
         if ((lin & 0xFFF) <= 0x1000 - S) {
             const TlbEntry& e = tlb_[user][(lin >> 12) & (kTlbSize - 1)];
-            if (e.tag_write == (lin & ~0xFFFu) && e.addend) {
+            if (e.tag_write == (lin & ~0xFFFu)) {
                 std::memcpy(reinterpret_cast<uint8_t*>(e.addend + lin), &v, S);
                 return;
             }
@@ -272,10 +279,10 @@ public:
     uint32_t translate(uint32_t lin, bool write, bool user);
     uint32_t translate_fetch(uint32_t lin);
 
+    // One compare: [off, off+size) must lie in [lo, lo+end) where end is 0 when the access
+    // type is not allowed (see seg_lo_). off < lo wraps off-lo above any end.
     void check_segment(unsigned seg, uint32_t off, unsigned size, bool write) const {
-        const SegCheck& c = segcheck_[seg];
-        if (!(write ? c.writable : c.readable) || off < c.lo ||
-            uint64_t{off} + size - 1 > c.hi)
+        if (uint64_t{uint32_t(off - seg_lo_[seg])} + size > seg_end_[write][seg])
             segment_fault(seg, off, size, write);
     }
     [[noreturn]] void segment_fault(unsigned seg, uint32_t off, unsigned size, bool write) const;
@@ -389,14 +396,12 @@ private:
     uint32_t monitor_window_read(uint32_t lin, unsigned size);
     void monitor_window_write(uint32_t lin, uint32_t v, unsigned size);
 
-    struct SegCheck {
-        uint32_t lo = 0, hi = 0xFFFF;
-        bool readable = true, writable = true;
-    };
     static constexpr unsigned kTlbSize = 256;
+    static constexpr unsigned kMaxBlockInsns = 64;  // build_block ends a block there
 
     Block* fetch_block();
     Block* chained_block(Block* prev);
+    Block* chain_miss(Block* prev);
     void feed_engine(Block& b);
     uint64_t epoch() const { return chain_epoch_ + (cache_.generation() << 32); }
     Block* build_block(uint32_t lin, uint64_t phys);
@@ -406,6 +411,11 @@ private:
     bool execute_with_debug_checks(const DecodedInsn& in);
     void handle_fault(const GuestFault& f);
     bool check_interrupts();
+    bool interrupt_due() const;
+    bool take_nmi();
+    bool take_external_interrupt();
+    // Recomputes observed_ after hooks_, trace_ or the debug-register arming change.
+    void update_observed();
     void trace_block(const Block& b);
     uint32_t mode_bits() const { return s.seg[CS].db() ? 1 : 0; }
     void tlb_fill(uint32_t lin, uint32_t phys, bool user, bool writable_entry);
@@ -419,8 +429,15 @@ private:
     std::unique_ptr<X87> fpu_;
     std::function<void()> ferr_;
     std::unique_ptr<Block> straddler_;  // uncached block of a page-straddling instruction
-    std::array<SegCheck, 6> segcheck_{};
+    // Per segment register, the valid offsets [lo, hi] and whether it may be read/written, in
+    // the form check_segment tests (refresh_segcheck): seg_end_[write] = hi - lo + 1 when
+    // that access is allowed and the range is not empty, else 0 (every access faults).
+    // Plain arrays, so that the check indexes them directly.
+    uint32_t seg_lo_[6] = {};
+    uint64_t seg_end_[2][6] = {{0x10000, 0x10000, 0x10000, 0x10000, 0x10000, 0x10000},
+                               {0x10000, 0x10000, 0x10000, 0x10000, 0x10000, 0x10000}};
     TlbEntry tlb_[2][kTlbSize];
+    TlbPhys tlb_phys_[2][kTlbSize];
     uint32_t a20_mask_ = 0xFFFFFFFFu;
     InterruptSource* irq_ = nullptr;
     cpu::Instrumentation* hooks_ = nullptr;
@@ -436,6 +453,9 @@ private:
     bool nmi_pending_ = false;
     bool code_breakpoints_ = false;  // DR7 arms an instruction breakpoint
     bool data_breakpoints_ = false;  // DR7 arms a data breakpoint: TLB fast path off
+    // Something watches each block or instruction (hooks, -d in_asm/exec/cpu, breakpoints):
+    // the run loop takes its instrumented path. One test per block instead of five.
+    bool observed_ = false;
     uint32_t pending_db_ = 0;        // DR6 B0-B3 bits hit by data accesses this instruction
     void check_data_breakpoints(uint32_t lin, unsigned size, bool write);
     void check_code_breakpoints();

@@ -76,13 +76,44 @@ inline bool flag_pf(const ArithFlags& f) {
     return f.op == LazyOp::kNone ? (f.eager & PF) : parity_flag(f.res) != 0;
 }
 
+// All six flags: compute_carry and compute_overflow merged into one dispatch on the op (the
+// same definitions), since rotates, PUSHF and LAHF need them all at once.
 inline uint32_t compute_arith_flags(const ArithFlags& f) {
     if (f.op == LazyOp::kNone) return f.eager;
-    uint32_t fl = compute_carry(f) | compute_overflow(f) | parity_flag(f.res);
-    if ((f.res & size_mask(f.size)) == 0) fl |= ZF;
-    if (f.res & sign_bit(f.size)) fl |= SF;
-    if (f.op != LazyOp::kLogic && ((f.a ^ f.b ^ f.res) & 0x10)) fl |= AF;
-    return fl;
+    const uint32_t m = size_mask(f.size), sb = sign_bit(f.size);
+    const uint32_t res = f.res, a = f.a, b = f.b;
+    uint32_t fl = parity_flag(res);
+    if ((res & m) == 0) fl |= ZF;
+    if (res & sb) fl |= SF;
+    switch (f.op) {
+    case LazyOp::kNone:
+    case LazyOp::kLogic: return fl;  // CF OF AF clear
+    case LazyOp::kAdd:
+        if ((res & m) < (a & m)) fl |= CF;
+        if ((a ^ res) & (b ^ res) & sb) fl |= OF;
+        break;
+    case LazyOp::kAdc:
+        if (uint64_t{a & m} + (b & m) + f.cin > m) fl |= CF;
+        if ((a ^ res) & (b ^ res) & sb) fl |= OF;
+        break;
+    case LazyOp::kSub:
+        if ((a & m) < (b & m)) fl |= CF;
+        if ((a ^ b) & (a ^ res) & sb) fl |= OF;
+        break;
+    case LazyOp::kSbb:
+        if (uint64_t{a & m} < uint64_t{b & m} + f.cin) fl |= CF;
+        if ((a ^ b) & (a ^ res) & sb) fl |= OF;
+        break;
+    case LazyOp::kInc:
+        if (f.cin) fl |= CF;
+        if ((res & m) == sb) fl |= OF;
+        break;
+    case LazyOp::kDec:
+        if (f.cin) fl |= CF;
+        if ((res & m) == sb - 1) fl |= OF;
+        break;
+    }
+    return fl | ((a ^ b ^ res) & AF);
 }
 
 // Evaluates condition code cc (the low nibble of Jcc/SETcc/CMOVcc opcodes, SDM Vol. 1 App. B).

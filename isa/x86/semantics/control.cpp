@@ -1,6 +1,8 @@
 // Control transfer and flag instructions: near JMP/CALL/RET, Jcc, LOOP, JCXZ, INT n/INT3/
 // INTO, IRET, BOUND, far transfers (which go through X86Cpu's far_transfer.cpp), flag
 // instructions, PUSHF/POPF, CLI/STI.
+#include <utility>
+
 #include "isa/x86/semantics/operands.h"
 
 namespace trapeze::x86 {
@@ -41,8 +43,11 @@ static void ret_near(X86Cpu& c, const DecodedInsn& in) {
     c.set_sp(c.sp() + in.opsize + (in.imm & 0xFFFF));
     c.next_eip = t;
 }
+// One handler per condition (the selector picks it from in.cc), so that evaluating the
+// condition reads only the flags it needs and needs no dispatch on cc.
+template <unsigned CC>
 static void jcc(X86Cpu& c, const DecodedInsn& in) {
-    if (eval_condition(c.s.arith, in.cc)) branch_to(c, c.next_eip + in.imm, in.opsize);
+    if (eval_condition(c.s.arith, CC)) branch_to(c, c.next_eip + in.imm, in.opsize);
 }
 static void jcxz(X86Cpu& c, const DecodedInsn& in) {
     uint32_t cx = in.addr32 ? c.s.gpr[ECX] : (c.s.gpr[ECX] & 0xFFFF);
@@ -79,7 +84,12 @@ Handler sel_ret_near(SelectorInput& si) {
     if (si.count == 0) si.insn.imm = 0;
     return ret_near;
 }
-Handler sel_jcc(SelectorInput&) { return jcc; }
+template <unsigned... CC>
+static Handler pick_jcc(unsigned cc, std::integer_sequence<unsigned, CC...>) {
+    static constexpr Handler table[] = {&jcc<CC>...};
+    return table[cc & 15];
+}
+Handler sel_jcc(SelectorInput& si) { return pick_jcc(si.insn.cc, std::make_integer_sequence<unsigned, 16>{}); }
 Handler sel_jcxz(SelectorInput&) { return jcxz; }
 Handler sel_loop(SelectorInput& si) {
     si.insn.cc = si.zi.mnemonic == ZYDIS_MNEMONIC_LOOPE ? 1 : si.zi.mnemonic == ZYDIS_MNEMONIC_LOOPNE ? 2 : 0;

@@ -1,5 +1,7 @@
 // Data movement: MOV and its segment-register forms, MOVZX/MOVSX, LEA, XCHG, XADD, CMPXCHG,
 // CMPXCHG8B, CMOVcc, SETcc, XLAT, LAHF/SAHF, stack operations, ENTER/LEAVE, LDS..LSS.
+#include <utility>
+
 #include "isa/x86/semantics/operands.h"
 
 namespace trapeze::x86 {
@@ -137,21 +139,36 @@ static void cmpxchg8b(X86Cpu& c, const DecodedInsn& in) {
 }
 Handler sel_cmpxchg8b(SelectorInput&) { return cmpxchg8b; }
 
-template <unsigned S>
+// CMOVcc and SETcc: one handler per condition (picked from in.cc), as Jcc.
+template <unsigned S, unsigned CC>
 void cmov(X86Cpu& c, const DecodedInsn& in) {
     // The source is read (and may fault) whether or not the condition holds.
     uint32_t v = (in.flags & kHasMem) ? c.read<S>(in.mem.seg, c.effective_address(in)) : c.reg<S>(in.r1);
-    if (eval_condition(c.s.arith, in.cc)) c.set_reg<S>(in.r0, v);
+    if (eval_condition(c.s.arith, CC)) c.set_reg<S>(in.r0, v);
     else if (S == 4) c.s.gpr[in.r0] = c.s.gpr[in.r0];
 }
-Handler sel_cmov(SelectorInput& si) { return si.insn.opsize == 2 ? &cmov<2> : &cmov<4>; }
+template <unsigned S, unsigned... CC>
+static Handler pick_cmov(unsigned cc, std::integer_sequence<unsigned, CC...>) {
+    static constexpr Handler table[] = {&cmov<S, CC>...};
+    return table[cc & 15];
+}
+Handler sel_cmov(SelectorInput& si) {
+    constexpr auto all = std::make_integer_sequence<unsigned, 16>{};
+    return si.insn.opsize == 2 ? pick_cmov<2>(si.insn.cc, all) : pick_cmov<4>(si.insn.cc, all);
+}
 
+template <unsigned CC>
 static void setcc(X86Cpu& c, const DecodedInsn& in) {
-    uint32_t v = eval_condition(c.s.arith, in.cc) ? 1 : 0;
+    uint32_t v = eval_condition(c.s.arith, CC) ? 1 : 0;
     if (in.flags & kHasMem) c.write<1>(in.mem.seg, c.effective_address(in), v);
     else c.set_reg<1>(in.r0, v);
 }
-Handler sel_setcc(SelectorInput&) { return setcc; }
+template <unsigned... CC>
+static Handler pick_setcc(unsigned cc, std::integer_sequence<unsigned, CC...>) {
+    static constexpr Handler table[] = {&setcc<CC>...};
+    return table[cc & 15];
+}
+Handler sel_setcc(SelectorInput& si) { return pick_setcc(si.insn.cc, std::make_integer_sequence<unsigned, 16>{}); }
 
 static void xlat(X86Cpu& c, const DecodedInsn& in) {
     uint32_t a = c.s.gpr[EBX] + (c.s.gpr[EAX] & 0xFF);
