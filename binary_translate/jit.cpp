@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <type_traits>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
@@ -68,44 +70,135 @@ public:
     void install_ready() override;
     JitStats stats() const override;
     void drain() override {
-        {
-            std::unique_lock<std::mutex> lock(sh_->m);
-            sh_->cv.wait(lock, [this] { return sh_->outstanding == 0; });
+        for (;;) {
+            pump();
+            {
+                std::unique_lock<std::mutex> lock(sh_->m);
+                sh_->cv.wait(lock, [this] { return sh_->outstanding == 0; });
+            }
+            install_ready();  // (submits the next pending trace, if any)
+            if (pending_.empty() && backend_idle()) return;
         }
-        install_ready();
     }
 
 private:
+    // A trace formed but not yet handed to the backend. The backend gets one trace per engine
+    // at a time, the one whose entry block is hottest *now*, so that a long backlog (a Linux
+    // boot requests thousands) never delays the code the guest is spending its time in.
+    struct Pending {
+        std::weak_ptr<Slot> slot;  // the entry block's; *block is alive while it is
+        x86::Block* block;
+        uint32_t cs_base, eip, context;     // where and how the block was entered
+        uint64_t count_then, icount_then;   // its executions and the CPU's count at request
+        TraceRequest req;
+        std::vector<Shared::Claim> claims;  // claims[0] is the entry block
+        unsigned blocks, insns;
+    };
+    static constexpr size_t kMaxPending = 8192;
+
+    void pump();
+    bool form(Pending& p);
+    void submit(Pending& p);
+    bool backend_idle() {
+        std::lock_guard<std::mutex> lock(sh_->m);
+        return sh_->outstanding == 0;
+    }
+
     x86::X86Cpu& cpu_;
     JitOptions opts_;
     Backend* backend_;
     std::shared_ptr<Shared> sh_;
     JitStats st_;
     uint64_t base_[3];  // the CPU's counters when the engine was attached
+    std::vector<Pending> pending_;
 };
 
 void Engine::block_hot(x86::Block& b) {
-    // Trace formation: the block and its observed successors on the same linear page. With
-    // the entry's EIP and CS base guarded, that page's translation is the entry's, so each
-    // successor's physical address follows from its EIP.
+    auto slot = std::make_shared<Slot>(Slot{sh_, nullptr});
+    b.native_owner = slot;
     const uint32_t cs_base = cpu_.s.seg[x86::CS].base;
-    const uint32_t eip0 = cpu_.s.eip;
-    const uint32_t ctx = cpu_.link_context();
-    const uint32_t lin0 = cs_base + eip0;
-    const uint32_t page = lin0 & ~0xFFFu;
-    const uint64_t ppage = b.phys_start & ~uint64_t{0xFFF};
-    if (b.phys_start != ppage + (lin0 & 0xFFF) || b.insns.empty()) {
-        b.native_owner = std::make_shared<Slot>(Slot{sh_, nullptr});  // not again
+    const uint32_t lin0 = cs_base + cpu_.s.eip;
+    if (b.phys_start != (b.phys_start & ~uint64_t{0xFFF}) + (lin0 & 0xFFF) || b.insns.empty())
+        return;  // not entered at its own linear address (or empty): not again
+    st_.traces_requested++;
+    Pending p{slot, &b, cs_base, cpu_.s.eip, cpu_.link_context(), b.exec_count, cpu_.instructions(), {}, {}, 0, 0};
+    if (!form(p)) {
+        st_.traces_dropped++;
         return;
     }
-    std::vector<std::pair<uint32_t, x86::Block*>> order{{eip0, &b}};
-    std::unordered_set<uint32_t> seen{eip0};
+    if (opts_.synchronous) {
+        submit(p);
+        drain();
+        return;
+    }
+    if (pending_.size() >= kMaxPending) {  // full: keep the half that has run most since
+        const uint64_t now = cpu_.instructions();
+        auto rate = [now](const Pending& q) {
+            return q.slot.expired() ? -1.0
+                                    : double(q.block->exec_count - q.count_then) / double(now - q.icount_then + 1);
+        };
+        std::vector<std::pair<double, size_t>> by_rate;
+        for (size_t i = 0; i < pending_.size(); ++i) by_rate.push_back({rate(pending_[i]), i});
+        std::nth_element(by_rate.begin(), by_rate.begin() + kMaxPending / 2, by_rate.end(),
+                         [](auto& a, auto& b) { return a.first > b.first; });
+        std::vector<Pending> kept;
+        for (size_t k = 0; k < kMaxPending / 2; ++k) kept.push_back(std::move(pending_[by_rate[k].second]));
+        st_.traces_dropped += pending_.size() - kept.size();
+        pending_ = std::move(kept);
+    }
+    pending_.push_back(std::move(p));
+    pump();
+}
+
+// On the CPU thread: if the backend has nothing of ours, give it the pending trace whose entry
+// block has run most often per guest instruction since it was requested (blocks still being
+// interpreted keep counting). Requests whose entry block is gone are dropped.
+void Engine::pump() {
+    while (!pending_.empty() && backend_idle()) {
+        const uint64_t now = cpu_.instructions();
+        size_t best = SIZE_MAX;
+        double best_rate = -1;
+        for (size_t i = 0; i < pending_.size();) {
+            Pending& p = pending_[i];
+            std::shared_ptr<Slot> entry = p.slot.lock();
+            if (!entry || !p.block->valid) {
+                pending_[i] = std::move(pending_.back());
+                pending_.pop_back();
+                st_.traces_dropped++;
+                continue;
+            }
+            const double rate = double(p.block->exec_count - p.count_then) / double(now - p.icount_then + 1);
+            if (rate > best_rate) {
+                best_rate = rate;
+                best = i;
+            }
+            ++i;
+        }
+        if (best == SIZE_MAX) return;
+        Pending p = std::move(pending_[best]);
+        pending_[best] = std::move(pending_.back());
+        pending_.pop_back();
+        submit(p);
+    }
+}
+
+// Trace formation: the entry block and its observed successors on the same linear page. With
+// the entry's EIP and CS base guarded, that page's translation is the entry's, so each
+// successor's physical address follows from its EIP. The other blocks are claimed now (they
+// will run the trace's code, entered there); false if the trace cannot be compiled.
+bool Engine::form(Pending& p) {
+    x86::Block& b = *p.block;
+    const uint32_t lin0 = p.cs_base + p.eip;
+    const uint32_t page = lin0 & ~0xFFFu;
+    const uint64_t ppage = b.phys_start & ~uint64_t{0xFFF};
+    std::vector<std::pair<uint32_t, x86::Block*>> order{{p.eip, &b}};
+    std::unordered_set<uint32_t> seen{p.eip};
     size_t insns = b.insns.size();
     for (size_t i = 0; i < order.size(); ++i) {
         for (const x86::Block::Link& l : order[i].second->links) {
             // Only the link's EIP is used: its block pointer may be stale.
-            if (!l.block || l.cs_base != cs_base || l.context != ctx || seen.count(l.eip)) continue;
-            const uint32_t lin = cs_base + l.eip;
+            if (!l.block || l.cs_base != p.cs_base || l.context != p.context || seen.count(l.eip)) continue;
+            const uint32_t lin = p.cs_base + l.eip;
             if ((lin & ~0xFFFu) != page) continue;
             x86::Block* t = cpu_.cached_block(ppage | (lin & 0xFFF), b.mode);
             if (!t || !t->valid || t->insns.empty()) continue;
@@ -116,39 +209,44 @@ void Engine::block_hot(x86::Block& b) {
         }
     }
     TraceRequest req;
-    req.cs_base = cs_base;
+    req.cs_base = p.cs_base;
     uint64_t last = 0;
     for (auto& [eip, blk] : order) {
         last = std::max(last, uint64_t{eip} + blk->bytes - 1);
         req.blocks.push_back({eip, blk->insns});
     }
-    // The trace may be entered at any of its blocks: it is installed in each that has no
-    // code of its own yet. Claiming them now also keeps them from requesting theirs.
-    std::vector<Shared::Claim> claims;
-    for (auto& [eip, blk] : order) {
+    if (last > 0xFFFFFFFFu) return false;  // wraps around 4 GB: leave it to the interpreter
+    req.last = uint32_t(last);
+    // The trace may be entered at any of its blocks: it is installed in the entry and in each
+    // other block that has no code of its own and has not asked for any.
+    std::vector<Shared::Claim> claims{{p.slot, &b}};
+    for (size_t i = 1; i < order.size(); ++i) {
+        x86::Block* blk = order[i].second;
         if (blk->native_owner) continue;
         auto slot = std::make_shared<Slot>(Slot{sh_, nullptr});
         blk->native_owner = slot;
         claims.push_back({slot, blk});
     }
-    if (last > 0xFFFFFFFFu) return;  // wraps around 4 GB: leave it to the interpreter
-    req.last = uint32_t(last);
+    p.req = std::move(req);
+    p.claims = std::move(claims);
+    p.blocks = unsigned(order.size());
+    p.insns = unsigned(insns);
+    return true;
+}
 
-    st_.traces_requested++;
+void Engine::submit(Pending& p) {
     {
         std::lock_guard<std::mutex> lock(sh_->m);
         sh_->outstanding++;
     }
-    auto nblocks = unsigned(order.size());
-    auto ninsns = unsigned(insns);
-    backend_->submit(std::move(req), [sh = sh_, claims = std::move(claims), nblocks, ninsns](TraceResult r) {
+    backend_->submit(std::move(p.req), [sh = sh_, claims = std::move(p.claims), nblocks = p.blocks,
+                                        ninsns = p.insns](TraceResult r) {
         std::lock_guard<std::mutex> lock(sh->m);
         sh->outstanding--;
         sh->done.push_back({claims, nblocks, ninsns, std::move(r)});
         if (sh->ready) sh->ready->store(true, std::memory_order_release);
         sh->cv.notify_all();
     });
-    if (opts_.synchronous) drain();
 }
 
 void Engine::install_ready() {
@@ -186,6 +284,7 @@ void Engine::install_ready() {
         st_.handlers_called += d.result.called;
         st_.code_bytes += d.result.code_bytes;
     }
+    pump();  // the backend is free again: the hottest pending trace next
 }
 
 JitStats Engine::stats() const {
@@ -202,6 +301,23 @@ JitStats Engine::stats() const {
 
 JitEngine::~JitEngine() = default;
 
+JitOptions JitOptions::from_environment() {
+    JitOptions o;
+    auto knob = [](const char* name, auto& field) {
+        const char* v = std::getenv(name);
+        if (!v || !*v) return;
+        char* end = nullptr;
+        unsigned long long n = std::strtoull(v, &end, 10);
+        if (*end || n == 0 || n > 1000000000ull)
+            throw std::runtime_error(fmt::format("{}: expected a positive integer, got '{}'", name, v));
+        field = static_cast<std::remove_reference_t<decltype(field)>>(n);
+    };
+    knob("TRAPEZE_JIT_THRESHOLD", o.threshold);
+    knob("TRAPEZE_JIT_MAX_BLOCKS", o.max_blocks);
+    knob("TRAPEZE_JIT_MAX_INSNS", o.max_insns);
+    return o;
+}
+
 std::unique_ptr<JitEngine> JitEngine::create(x86::X86Cpu& cpu, const JitOptions& opts) {
     std::string why;
     Backend* backend = Backend::instance(&why);
@@ -212,14 +328,16 @@ std::unique_ptr<JitEngine> JitEngine::create(x86::X86Cpu& cpu, const JitOptions&
 std::string format_stats(const JitStats& s) {
     const double n = s.traces_compiled ? double(s.traces_compiled) : 1.0;
     std::string out;
-    out += fmt::format("jit: traces: {} compiled ({} of them reused), {} failed, {} discarded, {} in flight, of {} requested\n",
-                       s.traces_compiled, s.traces_reused, s.traces_failed, s.traces_discarded,
-                       s.traces_requested - s.traces_compiled - s.traces_failed - s.traces_discarded, s.traces_requested);
+    out += fmt::format("jit: traces: {} compiled ({} of them reused), {} failed, {} discarded, {} dropped, {} waiting, "
+                       "of {} requested\n",
+                       s.traces_compiled, s.traces_reused, s.traces_failed, s.traces_discarded, s.traces_dropped,
+                       s.traces_requested - s.traces_compiled - s.traces_failed - s.traces_discarded - s.traces_dropped,
+                       s.traces_requested);
     out += fmt::format("jit: translated: {} blocks, {} guest instructions ({:.1f} per trace); {} blocks enter compiled code\n",
                        s.blocks_translated, s.insns_translated, s.insns_translated / n, s.entry_blocks);
     out += fmt::format("jit: handlers: {} inlined from the semantics bitcode, {} called through a pointer\n",
                        s.handlers_inlined, s.handlers_called);
-    out += fmt::format("jit: compile time: {:.1f} ms ({:.2f} ms per trace); code: {} bytes ({:.0f} per trace)\n",
+    out += fmt::format("jit: compile time (CPU): {:.1f} ms ({:.2f} ms per trace); code: {} bytes ({:.0f} per trace)\n",
                        s.compile_seconds * 1e3, s.compile_seconds * 1e3 / n, s.code_bytes, s.code_bytes / n);
     out += fmt::format("jit: execution: {} trace entries, {} chain hits, {} guard misses; {} compiled blocks invalidated\n",
                        s.entries, s.chain_hits, s.guard_misses, s.invalidations);

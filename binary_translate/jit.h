@@ -21,8 +21,13 @@ namespace trapeze::bt {
 struct JitOptions {
     uint64_t threshold = 64;    // interpreted executions of a block before it is compiled
     bool synchronous = false;   // wait for each compilation (tests: deterministic tiering)
-    unsigned max_blocks = 32;   // guest blocks per trace
-    unsigned max_insns = 512;   // guest instructions per trace
+    // Small traces: LLVM's code generation costs more than linearly in the size of a function,
+    // and a trace's blocks beyond the hot path are compiled for nothing.
+    unsigned max_blocks = 8;    // guest blocks per trace
+    unsigned max_insns = 96;    // guest instructions per trace
+    // The defaults, with TRAPEZE_JIT_THRESHOLD, TRAPEZE_JIT_MAX_BLOCKS and TRAPEZE_JIT_MAX_INSNS
+    // (positive integers) replacing them: tuning knobs for benches/, not guest-visible.
+    static JitOptions from_environment();
 };
 
 // What `-d jit` prints (QEMU's `info jit`, plus the trace-level counters).
@@ -32,6 +37,7 @@ struct JitStats {
     uint64_t traces_reused = 0;     // of which the code was already compiled (same trace)
     uint64_t traces_failed = 0;     // the backend could not compile them (interpreted)
     uint64_t traces_discarded = 0;  // finished after their block was dropped
+    uint64_t traces_dropped = 0;    // never compiled: the block went first, or the backlog was full
     uint64_t blocks_translated = 0;
     uint64_t entry_blocks = 0;      // blocks whose execution enters compiled code
     uint64_t insns_translated = 0;

@@ -33,6 +33,18 @@ struct TraceRuntime {
         return c.end_block;
     }
     static uint64_t epoch(const X86Cpu& c) { return c.epoch(); }
+    static void accessor_blind_fields(X86Cpu& c, char** out) {
+        auto range = [&out](auto& field) {
+            *out++ = reinterpret_cast<char*>(&field);
+            *out++ = reinterpret_cast<char*>(&field + 1);
+        };
+        range(c.s.gpr);
+        range(c.s.eip);
+        range(c.s.arith);
+        range(c.next_eip);
+        range(c.icount_);
+        *out = nullptr;
+    }
     static uint32_t eip(const X86Cpu& c) { return c.s.eip; }
     // The run loop between two blocks that chain (no end_block): advance the TSC, then stay
     // in compiled code only if the run loop would go straight on to the next block: no
@@ -71,6 +83,15 @@ TRAPEZE_RT uint64_t trapeze_rt_epoch(X86Cpu& c) { return TraceRuntime::epoch(c);
 TRAPEZE_RT uint32_t trapeze_rt_eip(X86Cpu& c) { return TraceRuntime::eip(c); }
 TRAPEZE_RT bool trapeze_rt_next(X86Cpu& c, uint64_t* tsc_base, uint64_t epoch, uint64_t widest) {
     return TraceRuntime::next(c, tsc_base, epoch, widest);
+}
+// Never called: the trace builder reads the field offsets out of its body. The CPU fields that
+// the out-of-line memory accessors (X86Cpu::read_linear_slow, write_linear_slow) never write:
+// guest registers, EIP, next_eip, the lazy flags, the instruction count. A trace keeps using
+// the values it has in host registers after such a call instead of reloading them
+// (llvm_backend.cpp, promote_cpu_state). Keep in step with cpu.cpp: an accessor that starts
+// writing one of these must drop it here.
+TRAPEZE_RT void trapeze_rt_accessor_blind_fields(X86Cpu& c, char** out) {
+    TraceRuntime::accessor_blind_fields(c, out);
 }
 // Never called: its type is the handler type (trapeze::x86::Handler) as the bitcode spells it.
 extern "C" __attribute__((used)) void trapeze_rt_handler_type(X86Cpu&, const DecodedInsn&) {}

@@ -17,6 +17,7 @@
 #include "binary_translate/llvm_backend.h"
 
 #include <dlfcn.h>
+#include <time.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -41,10 +42,14 @@
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/Module.h>
+#include <llvm/IR/PassTimingInfo.h>
 #include <llvm/Analysis/ValueTracking.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Object/ObjectFile.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/CodeGen/Passes.h>
+#include <llvm/CodeGen/RegAllocRegistry.h>
+#include <llvm/Support/CommandLine.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
@@ -59,7 +64,6 @@
 #include <llvm/Transforms/Scalar/SCCP.h>
 #include <llvm/Transforms/Scalar/SROA.h>
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
-#include <llvm/Transforms/Scalar/GVN.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
 #include <llvm/Transforms/Utils/Cloning.h>
 #include <llvm/Transforms/Utils/SSAUpdater.h>
@@ -95,15 +99,22 @@ constexpr unsigned kMaxForcedInlineInsns = 1000;
 
 std::atomic<bool> g_shutting_down{false};
 
-// TRAPEZE_JIT_TIMING=1: per-phase compile times on stderr (for tuning).
+// CPU time of the calling thread: what a compilation costs, whatever else the host is running.
+double thread_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
+
+// TRAPEZE_JIT_TIMING=1: per-phase compile times (thread CPU time) on stderr (for tuning).
 struct PhaseTimer {
     bool on = std::getenv("TRAPEZE_JIT_TIMING") != nullptr;
-    std::chrono::steady_clock::time_point t = std::chrono::steady_clock::now();
+    double t = thread_cpu_seconds();
     std::string line;
     void lap(const char* what) {
         if (!on) return;
-        auto now = std::chrono::steady_clock::now();
-        line += fmt_ms(what, std::chrono::duration<double>(now - t).count() * 1e3);
+        double now = thread_cpu_seconds();
+        line += fmt_ms(what, (now - t) * 1e3);
         t = now;
     }
     static std::string fmt_ms(const char* what, double ms) {
@@ -281,6 +292,17 @@ private:
     std::string error_;
 };
 
+// Byte ranges of the X86Cpu that the memory accessors leave alone (jit_runtime.cpp,
+// trapeze_rt_accessor_blind_fields), read from the bitcode at start-up.
+struct BlindFields {
+    std::vector<std::pair<int64_t, int64_t>> ranges;  // [begin, end) offsets
+    bool covers(int64_t off, uint64_t size) const {
+        for (auto [b, e] : ranges)
+            if (off >= b && off + int64_t(size) <= e) return true;
+        return false;
+    }
+};
+
 class OrcCode final : public CompiledCode {
 public:
     explicit OrcCode(orc::ResourceTrackerSP rt) : rt_(std::move(rt)) {}
@@ -327,6 +349,7 @@ private:
     std::unique_ptr<orc::LLJIT> jit_;
     std::unique_ptr<TargetMachine> tm_;
     FunctionType* handler_ty_ = nullptr;
+    BlindFields blind_fields_;
     std::unordered_set<std::string> ambiguous_;   // local names that occur twice in the bitcode
     std::unordered_set<std::string> blacklist_;   // handlers whose import failed
     std::unordered_map<uintptr_t, Function*> handler_cache_;
@@ -343,6 +366,16 @@ private:
 };
 
 bool LlvmBackend::start(std::string& why) {
+    // TRAPEZE_LLVM_ARGS: LLVM's own options for tuning the tier (e.g. "-time-passes").
+    if (std::getenv("TRAPEZE_LLVM_ARGS")) {
+        const char* argv[] = {"trapeze"};
+        std::string err;
+        raw_string_ostream es(err);
+        if (!cl::ParseCommandLineOptions(1, argv, "", &es, "TRAPEZE_LLVM_ARGS")) {
+            why = "TRAPEZE_LLVM_ARGS: " + es.str();
+            return false;
+        }
+    }
     InitializeNativeTarget();
     InitializeNativeTargetAsmPrinter();
     ctx_ = tsc_.getContext();
@@ -361,6 +394,21 @@ bool LlvmBackend::start(std::string& why) {
         return false;
     }
     handler_ty_ = ht->getFunctionType();
+    if (Function* bf = master_->getFunction("trapeze_rt_accessor_blind_fields")) {
+        // Its body stores begin/end pointers into out[0], out[1], ...: offsets from the CPU.
+        const DataLayout& dl = master_->getDataLayout();
+        std::map<int64_t, int64_t> by_slot;
+        for (Instruction& i : instructions(*bf)) {
+            auto* st = dyn_cast<StoreInst>(&i);
+            if (!st || !st->getValueOperand()->getType()->isPointerTy()) continue;
+            APInt slot(64, 0), off(64, 0);
+            const Value* out = st->getPointerOperand()->stripAndAccumulateConstantOffsets(dl, slot, true);
+            const Value* base = st->getValueOperand()->stripAndAccumulateConstantOffsets(dl, off, true);
+            if (out == bf->getArg(1) && base == bf->getArg(0)) by_slot[slot.getSExtValue() / 8] = off.getSExtValue();
+        }
+        for (auto& [slot, off] : by_slot)
+            if (slot % 2 == 0 && by_slot.count(slot + 1)) blind_fields_.ranges.push_back({off, by_slot[slot + 1]});
+    }
     // llvm-link renames a local symbol that two files define: such names are ambiguous.
     for (Function& f : *master_) {
         StringRef n = f.getName();
@@ -378,7 +426,16 @@ bool LlvmBackend::start(std::string& why) {
     // Small code model with PIC: process symbols may be anywhere, reached through the GOT.
     jtmb->setRelocationModel(Reloc::PIC_);
     jtmb->setCodeModel(CodeModel::Small);
-    jtmb->setCodeGenOptLevel(std::getenv("TRAPEZE_JIT_CG2") ? CodeGenOpt::Default : std::getenv("TRAPEZE_JIT_CG0") ? CodeGenOpt::None : CodeGenOpt::Less);
+    // TRAPEZE_JIT_CG0 / TRAPEZE_JIT_CG2: code generation at -O0 (fast instruction selection
+    // and register allocation) or -O2 instead of -O1, for tuning.
+    const CodeGenOpt::Level cg_level = std::getenv("TRAPEZE_JIT_CG2")   ? CodeGenOpt::Default
+                                       : std::getenv("TRAPEZE_JIT_CG0") ? CodeGenOpt::None
+                                                                        : CodeGenOpt::Less;
+    jtmb->setCodeGenOptLevel(cg_level);
+    // The basic register allocator: about half the compile time of the greedy one on traces
+    // (whose many cold paths give it many live ranges to split), for code as fast on the hot
+    // path. (At -O0 the fast allocator is the only one that fits.)
+    if (cg_level != CodeGenOpt::None) RegisterRegAlloc::setDefault(createBasicRegisterAllocator);
     auto tm = jtmb->createTargetMachine();
     if (!tm) {
         why = toString(tm.takeError());
@@ -420,6 +477,7 @@ void LlvmBackend::shutdown() {
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
     g_shutting_down = true;
+    if (TimePassesIsEnabled) reportAndResetTimings();  // TRAPEZE_LLVM_ARGS=-time-passes
 }
 
 void LlvmBackend::submit(TraceRequest req, std::function<void(TraceResult)> done) {
@@ -657,13 +715,32 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
 // (through pointers loaded from memory, for instance) are left alone.
 enum class Region { kUnknown, kCpu, kGuest, kCounters, kTscBase };
 
-bool derived_from_pointer(const Value* v, int depth = 0) {
-    if (isa<PtrToIntOperator>(v)) return true;
-    if (depth > 8) return true;  // be conservative on deep expressions
-    if (const auto* u = dyn_cast<Operator>(v)) {
-        if (isa<LoadInst>(v)) return false;  // a value from memory, e.g. a TLB addend
-        for (const Value* op : u->operands())
-            if (derived_from_pointer(op, depth + 1)) return true;
+// Whether an integer may carry a pointer's value (a ptrtoint somewhere in the expression that
+// computes it). Loads and calls end the search (a value from memory, e.g. a TLB addend or a
+// guest register), and so do arguments and constants; phis are followed. Guest addresses are long
+// expressions (segment base + registers + displacement, through selects and phis of promoted
+// registers), so the walk is over the whole expression graph with a visited set; only a graph
+// larger than the budget is answered conservatively.
+bool derived_from_pointer(const Value* root) {
+    SmallPtrSet<const Value*, 32> seen;
+    SmallVector<const Value*, 32> work{root};
+    while (!work.empty()) {
+        const Value* v = work.pop_back_val();
+        if (!seen.insert(v).second) continue;
+        if (seen.size() > 2048) return true;
+        if (isa<PtrToIntOperator>(v)) return true;
+        // A call's integer result is a value from memory too: the out-of-line accessors
+        // (read_slow and the like) return guest data, never the address of host state.
+        if (isa<LoadInst>(v) || isa<CallBase>(v) || isa<Argument>(v) || (isa<Constant>(v) && !isa<ConstantExpr>(v)))
+            continue;
+        if (const auto* phi = dyn_cast<PHINode>(v)) {
+            for (const Value* in : phi->incoming_values()) work.push_back(in);
+            continue;
+        }
+        if (const auto* u = dyn_cast<Operator>(v)) {
+            for (const Value* op : u->operands()) work.push_back(op);
+            continue;
+        }
     }
     return false;
 }
@@ -728,7 +805,18 @@ private:
     const SmallPtrSetImpl<Instruction*>& set_;
 };
 
-void promote_cpu_state(Function& f, AAResults& aa) {
+// The out-of-line memory accessors (X86Cpu::read_linear_slow, write_linear_slow): they never
+// write the fields in BlindFields, so a trace needs no reload of those after the call (it
+// still writes them back before: a guest fault raised inside reads them).
+bool is_memory_accessor(const Instruction& i) {
+    const auto* call = dyn_cast<CallInst>(&i);
+    const Function* callee = call ? call->getCalledFunction() : nullptr;
+    if (!callee) return false;
+    StringRef n = callee->getName();
+    return n.startswith("_ZN7trapeze3x866X86Cpu") && (n.contains("16read_linear_slowE") || n.contains("17write_linear_slowE"));
+}
+
+void promote_cpu_state(Function& f, AAResults& aa, const BlindFields& blind_fields) {
     const DataLayout& dl = f.getParent()->getDataLayout();
     Argument* cpu = f.getArg(0);
     for (Instruction& i : instructions(f))
@@ -781,6 +869,7 @@ void promote_cpu_state(Function& f, AAResults& aa) {
             b.CreateConstInBoundsGEP1_64(Type::getInt8Ty(f.getContext()), b.CreateBitCast(cpu, i8p), uint64_t(key.first)),
             PointerType::getUnqual(loc.ty));
         SmallPtrSet<Instruction*, 32> in_list(loc.accesses.begin(), loc.accesses.end());
+        const bool blind = blind_fields.covers(key.first, dl.getTypeStoreSize(loc.ty));
         std::vector<Instruction*> syncs_before, syncs_after;
         for (Instruction& i : instructions(f)) {
             if (in_list.count(&i)) continue;
@@ -789,6 +878,10 @@ void promote_cpu_state(Function& f, AAResults& aa) {
                 continue;
             }
             if (!i.mayReadOrWriteMemory()) continue;
+            if (blind && is_memory_accessor(i)) {  // may read it (if it throws), never writes it
+                syncs_before.push_back(&i);
+                continue;
+            }
             ModRefInfo mr = aa.getModRefInfo(&i, ml);
             if (isModOrRefSet(mr)) syncs_before.push_back(&i);
             if (isModSet(mr)) syncs_after.push_back(&i);
@@ -908,7 +1001,10 @@ void LlvmBackend::optimize(Module& m, Function& trace) {
     } else {
         // The parts of -O2's function simplification that matter for straight-line traces
         // (no loop passes: a trace's loops are guest loops that leave through the run loop's
-        // checks).
+        // checks). No GVN: EarlyCSE with MemorySSA forwards what it would inside a guest block,
+        // promote_cpu_state keeps the CPU state in registers across blocks, and GVN's memory
+        // dependence queries were most of the compile time on traces of a few hundred guest
+        // instructions, for no measurable gain on the loop benchmark.
         auto run = [&](auto pass, const char* name) {
             FunctionPassManager fpm;
             fpm.addPass(std::move(pass));
@@ -920,7 +1016,6 @@ void LlvmBackend::optimize(Module& m, Function& trace) {
         run(InstCombinePass(), "instcombine");
         run(SimplifyCFGPass(), "simplifycfg");
         run(JumpThreadingPass(), "jump-threading");
-        run(GVNPass(), "gvn");
         run(DSEPass(), "dse");
         run(InstCombinePass(), "instcombine");
         run(SimplifyCFGPass(), "simplifycfg");
@@ -928,7 +1023,9 @@ void LlvmBackend::optimize(Module& m, Function& trace) {
     lap("simplify");
     if (g_timer && g_timer->on) g_timer->line += " [" + std::to_string(trace.getInstructionCount()) + " insns]";
     // 3. Keep the CPU state in registers between the points that can observe it, and clean up.
-    if (!std::getenv("TRAPEZE_JIT_NOPROMOTE")) promote_cpu_state(trace, fam.getResult<AAManager>(trace));
+    if (!std::getenv("TRAPEZE_JIT_NOPROMOTE"))
+        promote_cpu_state(trace, fam.getResult<AAManager>(trace),
+                          std::getenv("TRAPEZE_JIT_NOBLIND") ? BlindFields{} : blind_fields_);
     fam.invalidate(trace, PreservedAnalyses::none());
     lap("promote");
     {
@@ -951,7 +1048,7 @@ void LlvmBackend::optimize(Module& m, Function& trace) {
 }
 
 TraceResult LlvmBackend::compile(const TraceRequest& r) {
-    auto t0 = std::chrono::steady_clock::now();
+    const double t0 = thread_cpu_seconds();
     TraceResult out;
     PhaseTimer timer;
     g_timer = &timer;
@@ -993,7 +1090,7 @@ TraceResult LlvmBackend::compile(const TraceRequest& r) {
         if (!out.fn)
             if (Error e = rt->remove()) consumeError(std::move(e));
     }
-    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    out.seconds = thread_cpu_seconds() - t0;
     g_timer = nullptr;
     return out;
 }

@@ -35,7 +35,7 @@ public:
 struct TraceResult {
     x86::NativeTrace fn = nullptr;
     std::shared_ptr<CompiledCode> code;
-    double seconds = 0;          // time to build, optimise and compile
+    double seconds = 0;          // CPU time to build, optimise and compile
     uint64_t code_bytes = 0;     // .text bytes of the object
     unsigned inlined = 0;        // instructions whose handler came from the bitcode
     unsigned called = 0;         // instructions whose handler is called through its pointer

@@ -89,7 +89,7 @@ int run_pc(trapeze::cli::Args& args) {
     }
     trapeze::machines::PcMachine pc(cfg);
     std::unique_ptr<trapeze::bt::JitEngine> jit;  // destroyed before pc
-    if (engine == "jit") jit = trapeze::bt::JitEngine::create(pc.cpu());
+    if (engine == "jit") jit = trapeze::bt::JitEngine::create(pc.cpu(), trapeze::bt::JitOptions::from_environment());
     auto t0 = std::chrono::steady_clock::now();
     trapeze::cpu::RunResult r;
     if (lockstep) {
