@@ -125,15 +125,20 @@ void MicroVax3900::build_system_devices() {
     using namespace devices::microvax;
     ssc_ = std::make_unique<Ssc>(timer_.get());
     if (!cfg_.nvram_path.empty()) {
-        if (std::FILE* f = std::fopen(cfg_.nvram_path.c_str(), "rb")) {
+        // A missing file is a new NVRAM (written at exit); the probe is closed before the
+        // loader runs, which may refuse the file.
+        std::FILE* probe = std::fopen(cfg_.nvram_path.c_str(), "rb");
+        const int open_error = errno;
+        const bool exists = probe != nullptr;
+        if (probe) std::fclose(probe);
+        if (exists) {
             std::vector<uint8_t> data = read_file(cfg_.nvram_path, Ssc::kNvramSize);
-            std::fclose(f);
             if (data.size() != Ssc::kNvramSize)
                 throw std::runtime_error(
                     fmt::format("{}: an NVRAM file is {} bytes, not {}", cfg_.nvram_path, Ssc::kNvramSize, data.size()));
             ssc_->nvram() = std::move(data);
-        } else if (errno != ENOENT) {
-            throw std::runtime_error(fmt::format("{}: {}", cfg_.nvram_path, std::strerror(errno)));
+        } else if (open_error != ENOENT) {
+            throw std::runtime_error(fmt::format("{}: {}", cfg_.nvram_path, std::strerror(open_error)));
         }
     }
     mem_->add_mmio(0x20140000, Ssc::kSize, ssc_.get());

@@ -1,5 +1,7 @@
 #include "devices/microvax/media.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -8,6 +10,20 @@
 namespace trapeze::devices::microvax {
 
 namespace {
+// fopen() opens a directory for reading on Linux; its size then reads as LLONG_MAX and every
+// read fails, so a directory would pass for an empty tape or an oversized disk. Refuse it the
+// way the ROM and kernel loaders do (machines::read_file).
+std::FILE* open_image(const std::string& path, const char* mode) {
+    std::FILE* f = std::fopen(path.c_str(), mode);
+    if (!f) throw std::runtime_error(path + ": " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(::fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        std::fclose(f);
+        throw std::runtime_error(path + ": is a directory, expected a file");
+    }
+    return f;
+}
+
 uint64_t file_size(std::FILE* f) {
     std::fseek(f, 0, SEEK_END);
     long n = std::ftell(f);
@@ -17,8 +33,7 @@ uint64_t file_size(std::FILE* f) {
 }  // namespace
 
 DiskImage::DiskImage(const std::string& path, bool writable) : path_(path), writable_(writable) {
-    file_ = std::fopen(path.c_str(), writable ? "r+b" : "rb");
-    if (!file_) throw std::runtime_error(path + ": " + std::strerror(errno));
+    file_ = open_image(path, writable ? "r+b" : "rb");
     file_bytes_ = file_size(file_);
 }
 
@@ -62,8 +77,7 @@ bool DiskImage::write(uint64_t lbn, std::span<const uint8_t> in) {
 }
 
 TapeImage::TapeImage(const std::string& path) {
-    file_ = std::fopen(path.c_str(), "rb");
-    if (!file_) throw std::runtime_error(path + ": " + std::strerror(errno));
+    file_ = open_image(path, "rb");
     file_bytes_ = file_size(file_);
     // Check the record structure up to the end of the medium, so that a file that is not a
     // SIMH tape image is refused at start-up rather than at the first read.

@@ -115,6 +115,7 @@ public:
     uint32_t read_mode(uint32_t va, unsigned size, unsigned mode, Access access = Access::read);
     void write_mode(uint32_t va, unsigned size, uint32_t value, unsigned mode);
     uint32_t read_phys(uint32_t pa, unsigned size);
+    uint32_t read_scb_vector(uint32_t offset);  // halts on a machine check (exceptions.cpp)
     void write_phys(uint32_t pa, unsigned size, uint32_t value);
     void push(uint32_t value) { write(r[kSP] - 4, 4, value); r[kSP] -= 4; }
     uint32_t pop() { uint32_t v = read(r[kSP], 4); r[kSP] += 4; return v; }

@@ -28,12 +28,23 @@ void VaxCpu::machine_check(uint32_t code, uint32_t address) {
     throw VaxException{scb::kMachineCheck, VaxException::Kind::abort, 5, {0, 0, address, code, 16}};
 }
 
+// The SCB longword at offset. SCBB comes from software (MTPR), so it can point at nothing: a
+// machine check while the processor fetches a vector during exception or interrupt dispatch
+// is a CPU double-error halt on the KA655 (halt code 05), not another exception to dispatch.
+uint32_t VaxCpu::read_scb_vector(uint32_t offset) {
+    try {
+        return read_phys(scbb + offset, 4);
+    } catch (const VaxException&) {
+        halt(HaltReason::kDoubleMachineCheck);
+    }
+}
+
 // Initiate an exception (ARM, "Initiate exception or interrupt"): the vector's <1:0> say where
 // it is serviced: 0 kernel stack (the interrupt stack if already on it), 1 interrupt stack at
 // IPL 31, 2 and 3 (writable control store, halt) halt the KA655. The new PSL is kernel mode,
 // previous mode = the old current mode, TP FPD DV FU IV T and the condition codes clear.
 void VaxCpu::dispatch(const VaxException& e, uint32_t pc, uint32_t saved_psl) {
-    const uint32_t vec = read_phys(scbb + e.vector, 4);
+    const uint32_t vec = read_scb_vector(e.vector);
     if ((vec & 3) >= 2) halt(HaltReason::kBadScbVector);
     const bool was_is = (saved_psl & psl::IS) != 0;
     const bool to_is = was_is || (vec & 1) || e.vector == scb::kKernelStackNotValid;
@@ -54,7 +65,7 @@ void VaxCpu::dispatch(const VaxException& e, uint32_t pc, uint32_t saved_psl) {
         // The kernel SP keeps its value from before the failed pushes (stack[kKernel]).
         psl = (old_mode << psl::kPrvShift) | psl::IS | (0x1Fu << psl::kIplShift);
         r[kSP] = stack[4];
-        const uint32_t kvec = read_phys(scbb + scb::kKernelStackNotValid, 4);
+        const uint32_t kvec = read_scb_vector(scb::kKernelStackNotValid);
         try {
             push(saved_psl);
             push(pc);
@@ -71,7 +82,7 @@ void VaxCpu::dispatch(const VaxException& e, uint32_t pc, uint32_t saved_psl) {
 // Interrupts are serviced at the interrupt's IPL, kernel mode, previous mode kernel.
 void VaxCpu::interrupt(unsigned level, uint16_t vector) {
     const uint32_t saved_psl = psl;
-    const uint32_t vec = read_phys(scbb + vector, 4);
+    const uint32_t vec = read_scb_vector(vector);
     if ((vec & 3) >= 2) halt(HaltReason::kBadScbVector);
     if (trace_ & kTraceInt) log_exception(fmt::format("interrupt IPL {:X}", level).c_str(), vector, r[kPC]);
     // As for exceptions, vector<0> selects the stack: 1 the interrupt stack, 0 the kernel
@@ -96,7 +107,7 @@ void VaxCpu::change_mode(unsigned target, uint32_t code, uint32_t return_pc) {
     if (on_interrupt_stack()) halt(HaltReason::kChmOnInterruptStack);
     const unsigned cur = cur_mode();
     const unsigned new_mode = target < cur ? target : cur;
-    const uint32_t vec = read_phys(scbb + scb::kChmk + 4 * target, 4);
+    const uint32_t vec = read_scb_vector(scb::kChmk + 4 * target);
     const uint32_t saved_psl = psl;
     load_psl_switching_stacks((new_mode << psl::kCurShift) | (cur << psl::kPrvShift) | (saved_psl & psl::IPL));
     // A fault while pushing is a fault of the CHMx: the run loop restores SP and the PSL.
@@ -179,7 +190,7 @@ void VaxCpu::emulation_exception(Insn& in) {
         vector = scb::kEmulation;
     }
     psl &= ~(psl::TP | psl::FPD | psl::DV | psl::FU | psl::IV | psl::T | psl::CC);
-    const uint32_t vec = read_phys(scbb + vector, 4);
+    const uint32_t vec = read_scb_vector(vector);
     if (trace_ & kTraceInt) log_exception("emulated instruction", static_cast<uint16_t>(vector), in.pc);
     r[kPC] = vec & ~3u;
     in.next_pc = r[kPC];

@@ -65,3 +65,12 @@ list(LENGTH lines n)
 if(NOT rc EQUAL 1 OR NOT n EQUAL 1 OR NOT err MATCHES "unknown machine 'vax\\\\x0a780'")
   message(FATAL_ERROR "fuzz crashme --machine 'vax\\n780': status ${rc}, stderr '${err}' (want status 1 and one line)")
 endif()
+
+# Regression (found by a random seed in fuzz.sanitized_campaigns): a stream that points SCBB at
+# non-existent memory and then faults made the vector fetch raise a machine check inside
+# exception dispatch, which escaped the VAX CPU. The KA655 takes a CPU double-error halt there.
+execute_process(COMMAND ${TRAPEZE} fuzz crashme --machine microvax3900 --seed 505278513 --iterations 69147
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "double errors \\(CPU halts\\) [1-9]" OR NOT out MATCHES "host faults: 0")
+  message(FATAL_ERROR "crashme seed 505278513 exited ${rc}:\n${out}\n${err}")
+endif()

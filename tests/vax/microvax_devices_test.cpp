@@ -290,3 +290,15 @@ TEST_CASE("TapeImage: SIMH .tap records, tape marks, and refusing other files", 
     CHECK_THROWS_WITH(TapeImage(path), Catch::Contains("not a SIMH .tap image"));
     std::remove(path.c_str());
 }
+
+// Found by reading the media code for the disk and tape fuzzers (which cannot make a
+// directory): fopen() opens a directory, whose size reads as LLONG_MAX, so `-drive tq0=DIR`
+// was accepted as an empty tape and `-drive rq0=DIR` refused as "larger than an ra82".
+TEST_CASE("DiskImage, TapeImage: a directory is refused in one line", "[microvax][tape][rqdx3]") {
+    const std::string dir = temp_path("image-dir");
+    std::filesystem::create_directory(dir);
+    CHECK_THROWS_WITH(TapeImage(dir), dir + ": is a directory, expected a file");
+    CHECK_THROWS_WITH(DiskImage(dir, false), dir + ": is a directory, expected a file");
+    CHECK_THROWS_WITH(DiskImage(dir, true), Catch::Contains(dir + ": "));  // fopen refuses r+ itself
+    std::filesystem::remove(dir);
+}
