@@ -30,6 +30,7 @@
 #include "devices/microvax/media.h"
 #include "devices/microvax/rqdx3.h"
 #include "tests/libfuzzer/uqssp_host.h"
+#include "tests/libfuzzer/fuzz_input_file.h"
 
 using namespace trapeze;
 using namespace trapeze::devices::microvax;
@@ -46,7 +47,6 @@ constexpr std::array<uint16_t, 16> kDiskOpcodes = {
     mscp::kFlush,   mscp::kGetCommandStatus, mscp::kDetermineAccessPaths, mscp::kAbort,
 };
 
-std::string g_path;  // the disk file, removed at exit
 
 // What the drive must hold: the image, with the blocks written since over it.
 struct DriveModel {
@@ -70,19 +70,8 @@ struct DriveModel {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size < kHeader) return 0;
-    static const std::string& path = [] {
-        char p[] = "/tmp/trapeze-disk-fuzz-XXXXXX";
-        int fd = ::mkstemp(p);
-        if (fd < 0) __builtin_trap();
-        ::close(fd);
-        g_path = p;
-        std::atexit([] { ::unlink(g_path.c_str()); });
-        return std::cref(g_path);
-    }();
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    if (!f) __builtin_trap();
-    if (size > kHeader && std::fwrite(data + kHeader, 1, size - kHeader, f) != size - kHeader) __builtin_trap();
-    std::fclose(f);
+    const std::string& path = fuzz::input_file_path("trapeze-disk-fuzz-");
+    fuzz::write_input_file(path, data + kHeader, size - kHeader);
 
     const DiskType& type = *find_disk_type(kTypes[data[0] % kTypes.size()]);
     const uint16_t unit = data[1] & 3;

@@ -30,6 +30,7 @@
 
 #include "isa/x86/cpu_model.h"
 #include "machines/pc.h"
+#include "tests/libfuzzer/fuzz_input_file.h"
 
 using namespace trapeze;
 
@@ -40,7 +41,6 @@ constexpr std::array<uint64_t, 4> kRamMb = {1, 2, 4, 16};
 constexpr std::array<const char*, 3> kModels = {"i386", "pentium", "pentium2"};
 constexpr std::array<cpu::VirtMode, 3> kVirt = {cpu::VirtMode::kOff, cpu::VirtMode::kTrap, cpu::VirtMode::kBt};
 
-std::string g_path;  // the ROM file, removed at exit
 
 std::vector<uint8_t> rom_image(uint8_t mode, uint8_t fill, const uint8_t* bytes, size_t n) {
     switch (mode % 4) {
@@ -63,20 +63,9 @@ std::vector<uint8_t> rom_image(uint8_t mode, uint8_t fill, const uint8_t* bytes,
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size < kHeader) return 0;
-    static const std::string& path = [] {
-        char p[] = "/tmp/trapeze-pc-rom-fuzz-XXXXXX";
-        int fd = ::mkstemp(p);
-        if (fd < 0) __builtin_trap();
-        ::close(fd);
-        g_path = p;
-        std::atexit([] { ::unlink(g_path.c_str()); });
-        return std::cref(g_path);
-    }();
+    const std::string& path = fuzz::input_file_path("trapeze-pc-rom-fuzz-");
     const std::vector<uint8_t> rom = rom_image(data[0], data[1], data + kHeader, size - kHeader);
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    if (!f) __builtin_trap();
-    if (!rom.empty() && std::fwrite(rom.data(), 1, rom.size(), f) != rom.size()) __builtin_trap();
-    std::fclose(f);
+    fuzz::write_input_file(path, rom.data(), rom.size());
 
     const uint8_t settings = data[2];
     machines::PcConfig cfg;

@@ -30,6 +30,7 @@
 #include "devices/microvax/media.h"
 #include "devices/microvax/tqk50.h"
 #include "tests/libfuzzer/uqssp_host.h"
+#include "tests/libfuzzer/fuzz_input_file.h"
 
 using namespace trapeze;
 using namespace trapeze::devices::microvax;
@@ -44,7 +45,6 @@ constexpr std::array<uint16_t, 16> kTapeOpcodes = {
     mscp::kWrite,         mscp::kWriteTapeMark, mscp::kErase,     mscp::kAbort,
 };
 
-std::string g_path;  // the tape file, removed at exit
 
 // The three walks over an accepted medium must see the same objects.
 void check_walks(TapeImage& tape) {
@@ -72,19 +72,8 @@ void check_walks(TapeImage& tape) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size < kHeader) return 0;
-    static const std::string& path = [] {
-        char p[] = "/tmp/trapeze-tape-fuzz-XXXXXX";
-        int fd = ::mkstemp(p);
-        if (fd < 0) __builtin_trap();
-        ::close(fd);
-        g_path = p;
-        std::atexit([] { ::unlink(g_path.c_str()); });
-        return std::cref(g_path);
-    }();
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    if (!f) __builtin_trap();
-    if (size > kHeader && std::fwrite(data + kHeader, 1, size - kHeader, f) != size - kHeader) __builtin_trap();
-    std::fclose(f);
+    const std::string& path = fuzz::input_file_path("trapeze-tape-fuzz-");
+    fuzz::write_input_file(path, data + kHeader, size - kHeader);
 
     std::unique_ptr<TapeImage> image;
     try {
