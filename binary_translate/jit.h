@@ -19,7 +19,10 @@
 namespace trapeze::bt {
 
 struct JitOptions {
-    uint64_t threshold = 64;    // interpreted executions of a block before it is compiled
+    // Interpreted executions of a block before it is compiled. Higher than a cheap JIT would
+    // use: a trace costs about 0.1 s of LLVM's time, and on the Linux benchmark 512-2048
+    // finished the run 15-18% sooner than 64 (docs/jit.md).
+    uint64_t threshold = 1024;
     bool synchronous = false;   // wait for each compilation (tests: deterministic tiering)
     // Small traces: LLVM's code generation costs more than linearly in the size of a function,
     // and a trace's blocks beyond the hot path are compiled for nothing.
