@@ -109,11 +109,7 @@ int run_crashme(Args& args) {
 }
 
 int run_iofuzz(Args& args) {
-    // The bounds both machines' campaigns take.
-    struct {
-        uint64_t seed = 1, max_operations = 0;
-        double max_seconds = 10;
-    } opts;
+    machines::IofuzzOptions opts;
     std::string machine;
     bool random_seed = false;
     while (!args.done()) {
@@ -132,20 +128,12 @@ int run_iofuzz(Args& args) {
     fmt::print("iofuzz: seed {} (reproduce with --seed {})\n", opts.seed, opts.seed);
     std::fflush(stdout);
     if (machine == "pc") {
-        machines::IofuzzOptions p;
-        p.seed = opts.seed;
-        p.max_operations = opts.max_operations;
-        p.max_seconds = opts.max_seconds;
-        machines::IofuzzReport r = machines::run_pc_iofuzz(p);
-        fmt::print("{}", machines::format_iofuzz_report(r, p));
+        machines::IofuzzReport r = machines::run_pc_iofuzz(opts);
+        fmt::print("{}", machines::format_iofuzz_report(r, opts));
         return 0;
     }
-    machines::VaxIofuzzOptions v;
-    v.seed = opts.seed;
-    v.max_operations = opts.max_operations;
-    v.max_seconds = opts.max_seconds;
-    machines::VaxIofuzzReport r = machines::run_microvax_iofuzz(v);
-    fmt::print("{}", machines::format_vax_iofuzz_report(r, v));
+    machines::VaxIofuzzReport r = machines::run_microvax_iofuzz(opts);
+    fmt::print("{}", machines::format_vax_iofuzz_report(r, opts));
     return 0;
 }
 

@@ -1,6 +1,6 @@
 // Pieces the fuzz campaigns (x86_crashme, vax_crashme, pc_iofuzz, microvax_iofuzz) share:
-// the campaign loop bounded by iterations or seconds, and the temporary ROM file the boards
-// read their firmware from.
+// the iofuzz bounds, the campaign loop bounded by iterations or seconds, and the temporary ROM
+// file the boards read their firmware from.
 #pragma once
 
 #include <unistd.h>
@@ -13,6 +13,13 @@
 #include <vector>
 
 namespace trapeze::machines {
+
+// The bounds every iofuzz campaign takes (pc_iofuzz, microvax_iofuzz, `trapeze fuzz iofuzz`).
+struct IofuzzOptions {
+    uint64_t seed = 1;
+    uint64_t max_operations = 0;  // 0: bounded by max_seconds
+    double max_seconds = 10;
+};
 
 // Calls iteration(i) for i = 0, 1, ... until max_iterations (when non-zero) or, without it,
 // until max_seconds have passed (checked every 64 iterations). Returns the seconds it took.

@@ -68,7 +68,7 @@ uint32_t interesting_value(std::mt19937_64& rng, uint32_t ram_bytes) {
 
 }  // namespace
 
-VaxIofuzzReport run_microvax_iofuzz(const VaxIofuzzOptions& opts) {
+VaxIofuzzReport run_microvax_iofuzz(const IofuzzOptions& opts) {
     // MicroVax3900 takes its ROM from a file, and maps its I/O space only with a ROM.
     const TempRomFile rom(idle_rom());
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> null_out(std::fopen("/dev/null", "w"), &std::fclose);
@@ -229,7 +229,7 @@ VaxIofuzzReport run_microvax_iofuzz(const VaxIofuzzOptions& opts) {
     return report;
 }
 
-std::string format_vax_iofuzz_report(const VaxIofuzzReport& r, const VaxIofuzzOptions& opts) {
+std::string format_vax_iofuzz_report(const VaxIofuzzReport& r, const IofuzzOptions& opts) {
     std::string out = fmt::format(
         "iofuzz microvax3900: seed {}, {} physical reads and {} writes ({} unanswered, {} machine checks), {} board "
         "IPR reads and {} writes ({} not implemented), {} UQSSP bring-ups, {} guest instructions in {:.1f} s\n",

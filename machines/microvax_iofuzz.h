@@ -16,13 +16,9 @@
 #include <string>
 #include <vector>
 
-namespace trapeze::machines {
+#include "machines/fuzz_support.h"
 
-struct VaxIofuzzOptions {
-    uint64_t seed = 1;
-    uint64_t max_operations = 0;  // 0: bounded by max_seconds
-    double max_seconds = 10;
-};
+namespace trapeze::machines {
 
 struct VaxIofuzzReport {
     struct Range {
@@ -43,7 +39,7 @@ struct VaxIofuzzReport {
 
 // Runs a campaign; a host-side problem (an exception out of a device or the CPU) throws
 // std::runtime_error naming the seed and the operation.
-VaxIofuzzReport run_microvax_iofuzz(const VaxIofuzzOptions& opts);
-std::string format_vax_iofuzz_report(const VaxIofuzzReport& r, const VaxIofuzzOptions& opts);
+VaxIofuzzReport run_microvax_iofuzz(const IofuzzOptions& opts);
+std::string format_vax_iofuzz_report(const VaxIofuzzReport& r, const IofuzzOptions& opts);
 
 }  // namespace trapeze::machines

@@ -8,13 +8,9 @@
 #include <map>
 #include <string>
 
-namespace trapeze::machines {
+#include "machines/fuzz_support.h"
 
-struct IofuzzOptions {
-    uint64_t seed = 1;
-    uint64_t max_operations = 0;  // 0: bounded by max_seconds
-    double max_seconds = 10;
-};
+namespace trapeze::machines {
 
 struct IofuzzReport {
     uint64_t reads = 0, writes = 0;        // port accesses issued

@@ -78,7 +78,7 @@ TEST_CASE("vax crashme: one iteration alone gives what it gave inside the campai
 }
 
 TEST_CASE("vax iofuzz: every I/O region of the machine is reached, repeatably", "[fuzz][iofuzz][vax]") {
-    VaxIofuzzOptions o;
+    IofuzzOptions o;
     o.seed = 11;
     o.max_operations = 20000;
     VaxIofuzzReport a = run_microvax_iofuzz(o), b = run_microvax_iofuzz(o);
