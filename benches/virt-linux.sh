@@ -7,7 +7,8 @@
 # and the two serial consoles must be byte-identical: the script checks it and says so
 # (exit status 1 if they differ). Each point is run VIRT_RUNS times (default 2), the minimum
 # is kept. The CPU time (user+sys) of each whole run is printed too: on a shared machine it
-# varies less than the wall time. Also prints the monitor's trap summary.
+# varies less than the wall time. Also prints the monitor's trap summary. VIRT_ENGINE picks
+# the engine (default interp, as in the figures of docs/monitor.md; jit is trapeze's default).
 #
 # The kernel and initramfs must have been built (cmake --build BUILD --target linux-guest);
 # the script builds nothing. BUILD_DIR defaults to $TRAPEZE_BUILD, else build/.
@@ -16,6 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 build=$(cd "${1:-${TRAPEZE_BUILD:-$src/build}}" && pwd)
 runs=${VIRT_RUNS:-2}
+engine=${VIRT_ENGINE:-interp}
 kernel=$build/corpus-cache/vmlinuz
 initrd=$build/corpus/linux/initramfs.cpio.gz
 append="console=ttyS0 acpi=off noapic nolapic"
@@ -36,7 +38,7 @@ boot() {
     t0=$(now); t2=""
     : > "$tmp/$1.log"
     /usr/bin/time -o "$tmp/$1.cpu" -f '%U %S' "$tmp/trapeze" run pc -m 128 -kernel "$kernel" -initrd "$initrd" -append "$append" \
-        -rtc base=2024-01-01 -icount 3 -no-reboot --virt="$2" < /dev/null > "$tmp/$1.log" 2> "$tmp/$1.err" &
+        -rtc base=2024-01-01 -icount 3 -no-reboot --virt="$2" --engine="$engine" < /dev/null > "$tmp/$1.log" 2> "$tmp/$1.err" &
     pid=$!
     while kill -0 $pid 2>/dev/null; do
         if [ -z "$t2" ] && grep -q 'TRAPEZE-MARKER: done' "$tmp/$1.log"; then t2=$(now); fi

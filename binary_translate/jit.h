@@ -57,8 +57,8 @@ struct JitStats {
 
 class JitEngine : public x86::TraceEngine {
 public:
-    // Attaches a new engine to cpu. Destroy the engine before the cpu. Throws
-    // std::runtime_error if LLVM cannot start.
+    // Attaches a new engine to cpu. Destroy the engine before the cpu. LLVM starts with the
+    // first compilation request (if it cannot, the requests fail and the CPU interprets).
     static std::unique_ptr<JitEngine> create(x86::X86Cpu& cpu, const JitOptions& opts = {});
     ~JitEngine() override;
 

@@ -43,6 +43,8 @@ struct TraceRuntime {
         range(c.s.arith);
         range(c.next_eip);
         range(c.icount_);
+        range(c.s.tsc);
+        range(c.trace_counters_);
         *out = nullptr;
     }
     static uint32_t eip(const X86Cpu& c) { return c.s.eip; }
@@ -58,7 +60,9 @@ struct TraceRuntime {
         if (c.icount_ >= c.insn_limit_ || c.insn_limit_ - c.icount_ < widest || c.nmi_pending_ ||
             c.epoch() != epoch)
             return false;
-        if ((c.s.eflags & IF) && c.irq_ && c.irq_->interrupt_pending()) return false;
+        // INTR is a flag of the CPU's (no call, so LLVM keeps the guest state in registers
+        // across the check); a polled source would need a call: leave, the run loop polls.
+        if ((c.s.eflags & IF) && (c.intr_pin_ || c.irq_polled_)) return false;
         ++counters(c)[kTransitions];
         return true;
     }
@@ -86,7 +90,8 @@ TRAPEZE_RT bool trapeze_rt_next(X86Cpu& c, uint64_t* tsc_base, uint64_t epoch, u
 }
 // Never called: the trace builder reads the field offsets out of its body. The CPU fields that
 // the out-of-line memory accessors (X86Cpu::read_linear_slow, write_linear_slow) never write:
-// guest registers, EIP, next_eip, the lazy flags, the instruction count. A trace keeps using
+// guest registers, EIP, next_eip, the lazy flags, the instruction count, the TSC, the trace
+// counters. A trace keeps using
 // the values it has in host registers after such a call instead of reloading them
 // (llvm_backend.cpp, promote_cpu_state). Keep in step with cpu.cpp: an accessor that starts
 // writing one of these must drop it here.

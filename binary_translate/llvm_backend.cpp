@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <future>
@@ -98,6 +99,7 @@ constexpr unsigned kMaxImportedInsns = 1000;
 constexpr unsigned kMaxForcedInlineInsns = 1000;
 
 std::atomic<bool> g_shutting_down{false};
+void shutdown_backend();  // atexit: joins the compiling thread
 
 // CPU time of the calling thread: what a compilation costs, whatever else the host is running.
 double thread_cpu_seconds() {
@@ -319,7 +321,6 @@ class LlvmBackend final : public Backend {
 public:
     LlvmBackend() = default;
 
-    bool start(std::string& why);
     void submit(TraceRequest req, std::function<void(TraceResult)> done) override;
     void shutdown();
 
@@ -336,6 +337,7 @@ private:
     };
     static constexpr size_t kRecent = 1024;
 
+    bool start(std::string& why);
     void thread_main();
     TraceResult compile(const TraceRequest& r);
     std::unique_ptr<Module> build(const TraceRequest& r, const std::string& name, TraceResult& out,
@@ -362,6 +364,8 @@ private:
     std::unordered_map<std::string, CacheEntry> cache_;
     std::deque<std::shared_ptr<CompiledCode>> recent_;
     bool stop_ = false;
+    bool launched_ = false;   // the thread is running (started by the first submit)
+    std::string failed_;      // why LLVM could not start: every request is answered with it
     std::thread thread_;
 };
 
@@ -465,7 +469,6 @@ bool LlvmBackend::start(std::string& why) {
             }
             return obj;
         });
-    thread_ = std::thread([this] { thread_main(); });
     return true;
 }
 
@@ -482,6 +485,7 @@ void LlvmBackend::shutdown() {
 
 void LlvmBackend::submit(TraceRequest req, std::function<void(TraceResult)> done) {
     std::string key = trace_key(req);
+    std::string error;
     {
         std::lock_guard<std::mutex> lock(m_);
         auto it = cache_.find(key);
@@ -498,7 +502,29 @@ void LlvmBackend::submit(TraceRequest req, std::function<void(TraceResult)> done
             }
             cache_.erase(it);
         }
-        queue_.push_back({std::move(req), std::move(done), std::move(key)});
+        // LLVM starts with the first request: a run that never gets a block hot never pays
+        // for it. Here, not on the compiling thread: LLVM's function-local statics must be
+        // constructed before shutdown_backend is registered, so that at exit the thread is
+        // joined before they are destroyed.
+        if (!launched_ && !stop_) {
+            launched_ = true;
+            std::string why;
+            if (start(why)) {
+                std::atexit(shutdown_backend);
+                thread_ = std::thread([this] { thread_main(); });
+            } else {
+                failed_ = "the LLVM JIT cannot start: " + why;
+                std::fprintf(stderr, "trapeze: %s (running interpreted)\n", failed_.c_str());
+            }
+        }
+        if (failed_.empty()) queue_.push_back({std::move(req), std::move(done), std::move(key)});
+        else error = failed_;
+    }
+    if (!error.empty()) {
+        TraceResult r;
+        r.error = std::move(error);
+        done(std::move(r));
+        return;
     }
     cv_.notify_one();
 }
@@ -1096,7 +1122,6 @@ TraceResult LlvmBackend::compile(const TraceRequest& r) {
 }
 
 LlvmBackend* g_backend = nullptr;
-std::string g_backend_error;
 
 void shutdown_backend() {
     if (g_backend) g_backend->shutdown();
@@ -1104,18 +1129,12 @@ void shutdown_backend() {
 
 }  // namespace
 
-Backend* Backend::instance(std::string* why) {
+Backend* Backend::instance() {
     static std::once_flag once;
     std::call_once(once, [] {
-        auto* b = new LlvmBackend();  // lives until exit; its thread is joined by atexit
-        if (b->start(g_backend_error)) {
-            g_backend = b;
-            std::atexit(shutdown_backend);
-        } else {
-            delete b;
-        }
+        // Lives until exit; its thread, started by the first request, is joined by atexit.
+        g_backend = new LlvmBackend();
     });
-    if (!g_backend && why) *why = g_backend_error;
     return g_backend;
 }
 

@@ -50,8 +50,10 @@ std::string trace_key(const TraceRequest& r);
 
 class Backend {
 public:
-    // The process's backend, started on first use; nullptr (and *why) if LLVM cannot start.
-    static Backend* instance(std::string* why = nullptr);
+    // The process's backend. LLVM is started by the first submit, on the backend's thread; if
+    // it cannot start, every request is answered with that error (TraceResult::error), which
+    // is also printed once on stderr, and the engines go on interpreting.
+    static Backend* instance();
 
     // Queues a compilation; done runs on the backend thread with the result.
     virtual void submit(TraceRequest req, std::function<void(TraceResult)> done) = 0;

@@ -53,7 +53,7 @@ run pc options (QEMU's spelling where the meaning is the same):
   -no-reboot            a guest reset (keyboard controller, port 0x92, triple fault) ends the
                         run instead of restarting the machine
   -d ITEMS              comma list of: in_asm, exec, int, cpu, unimp, jit
-  --engine=interp|jit   interpreter only, or the LLVM tier for hot code (default interp)
+  --engine=jit|interp   the LLVM tier for hot code (default), or the interpreter only
   --virt=off|trap|bt    run the guest natively (default), deprivileged under the trap-and-
                         emulate monitor with its sensitive instructions as they are (trap), or
                         with them rewritten into monitor traps (bt); docs/monitor.md
@@ -72,7 +72,7 @@ or bad input.
 int run_pc(trapeze::cli::Args& args) {
     trapeze::machines::PcConfig cfg;
     uint64_t max_insns = 0;
-    std::string engine = "interp";
+    std::string engine = "jit";
     bool jit_stats = false, lockstep = false;
     std::string profile_path;
     while (!args.done()) {

@@ -32,8 +32,7 @@ void PcMachine::create_devices() {
 
     pic_ = std::make_unique<devices::Pic8259Pair>();
     pic_->attach(*ports_);
-    pic_source_ = std::make_unique<PicInterruptSource>(*pic_);
-    cpu_->set_interrupt_source(pic_source_.get());
+    pic_source_ = std::make_unique<PicInterruptSource>(*pic_, *cpu_);
     // FERR# (x87 errors with CR0.NE = 0) is IRQ13 on the AT; the line is pulsed, since
     // nothing models the F0h port that would clear it.
     cpu_->set_ferr_handler([this] {

@@ -44,15 +44,22 @@ private:
     std::chrono::steady_clock::time_point start_;
 };
 
-// The CPU's INTR/INTA as the PIC pair answers them (devices know no ISA).
-class PcMachine::PicInterruptSource : public x86::InterruptSource {
+// The CPU's INTR/INTA as the PIC pair answers them (devices know no ISA): the pair's INT
+// output is wired to the CPU's INTR pin (input 0 of this controller), and INTA asks the pair
+// for the vector.
+class PcMachine::PicInterruptSource : public x86::InterruptSource, public devices::InterruptController {
 public:
-    explicit PicInterruptSource(devices::Pic8259Pair& pic) : pic_(pic) {}
+    PicInterruptSource(devices::Pic8259Pair& pic, x86::X86Cpu& cpu) : pic_(pic), cpu_(cpu) {
+        cpu_.set_interrupt_source(this, true);
+        pic_.connect_intr(devices::InterruptLine(this, 0));
+    }
     bool interrupt_pending() override { return pic_.interrupt_pending(); }
     uint8_t acknowledge_interrupt() override { return pic_.acknowledge_interrupt(); }
+    void set_irq(unsigned, bool level) override { cpu_.set_intr(level); }
 
 private:
     devices::Pic8259Pair& pic_;
+    x86::X86Cpu& cpu_;
 };
 
 }  // namespace trapeze::machines

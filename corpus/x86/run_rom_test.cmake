@@ -1,6 +1,7 @@
 # cmake -DTRAPEZE=... -DROM=... -DEXPECTED=... -DOUT=... -P run_rom_test.cmake
 # Runs one corpus ROM on trapeze's PC machine and compares its port-0xE9 output with the
-# expected output (produced by Bochs) byte for byte; prints a unified diff on mismatch.
+# expected output (produced by Bochs) byte for byte; prints a unified diff on mismatch. The
+# interpreter runs it: tests/jit compares the JIT with it on every ROM.
 foreach(var TRAPEZE ROM EXPECTED OUT)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "run_rom_test.cmake: -D${var}=... is required")
@@ -15,7 +16,7 @@ endif()
 
 file(REMOVE "${OUT}")
 execute_process(
-  COMMAND "${TRAPEZE}" run pc -bios "${ROM}" -debugcon "file:${OUT}" --max-insns 200000000
+  COMMAND "${TRAPEZE}" run pc -bios "${ROM}" -debugcon "file:${OUT}" --engine=interp --max-insns 200000000
   RESULT_VARIABLE run_rc
   OUTPUT_VARIABLE run_stdout
   ERROR_VARIABLE run_stderr)

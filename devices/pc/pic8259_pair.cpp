@@ -8,6 +8,7 @@ void Pic8259Pair::reset() {
     // ELCR: everything edge-triggered after reset (PIIX4 datasheet, 4.1.9).
     master_.set_elcr(0);
     slave_.set_elcr(0);
+    if (intr_) intr_out_.set(false);
     intr_ = false;
 }
 
@@ -20,7 +21,9 @@ void Pic8259Pair::attach(cpu::PortBus& bus) {
 void Pic8259Pair::update() {
     // The slave's INT output drives the master's IR2.
     master_.set_input(2, slave_.pending_line() >= 0);
+    const bool was = intr_;
     intr_ = master_.pending_line() >= 0;
+    if (intr_ != was) intr_out_.set(intr_);
 }
 
 void Pic8259Pair::set_irq(unsigned irq, bool level) {

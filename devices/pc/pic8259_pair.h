@@ -20,8 +20,13 @@ public:
 
     // IRQ 0-15 (2 is the cascade: IRQ 2 as ISA devices see it is wired to IRQ 9).
     void set_irq(unsigned irq, bool level) override;
-    // The CPU's INTR input.
+    // The CPU's INTR input, and the wire that carries it: the pair drives `line` to INTR's
+    // level whenever it changes (and now), so that the CPU tests a pin instead of asking.
     bool interrupt_pending() const { return intr_; }
+    void connect_intr(InterruptLine line) {
+        intr_out_ = line;
+        intr_out_.set(intr_);
+    }
     // INTA: the vector of the highest-priority request. With nothing pending any more (the
     // request went away between INTR and INTA) the 8259A answers with IR7's vector without
     // setting ISR: the spurious interrupt (IRQ7, or IRQ15 on the slave).
@@ -39,6 +44,7 @@ private:
     Pic8259 master_{true};
     Pic8259 slave_{false};
     bool intr_ = false;
+    InterruptLine intr_out_;
 };
 
 }  // namespace trapeze::devices

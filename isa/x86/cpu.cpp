@@ -478,7 +478,7 @@ void X86Cpu::set_trace_engine(TraceEngine* engine) {
 inline bool X86Cpu::check_interrupts() {
     if (icount_ < inhibit_until_) return false;
     if (nmi_pending_) [[unlikely]] return take_nmi();
-    if (interrupts_enabled() && irq_ && irq_->interrupt_pending()) [[unlikely]]
+    if (interrupts_enabled() && intr_asserted()) [[unlikely]]
         return take_external_interrupt();
     return false;
 }
@@ -487,7 +487,7 @@ inline bool X86Cpu::check_interrupts() {
 // line is a plain query).
 inline bool X86Cpu::interrupt_due() const {
     return icount_ >= inhibit_until_ &&
-           (nmi_pending_ || (interrupts_enabled() && irq_ && irq_->interrupt_pending()));
+           (nmi_pending_ || (interrupts_enabled() && intr_asserted()));
 }
 
 bool X86Cpu::take_nmi() {

@@ -96,7 +96,9 @@ public:
     std::atomic<bool> ready{false};
 };
 
-// Source of external maskable interrupts (the machine's PIC).
+// Source of external maskable interrupts (the machine's PIC): the vector of an INTA cycle, and
+// the level of the INTR line, which the source either drives onto the CPU's pin
+// (X86Cpu::set_intr) whenever it changes, or leaves to be polled (interrupt_pending).
 class InterruptSource {
 public:
     virtual ~InterruptSource() = default;
@@ -134,7 +136,17 @@ public:
     // --- machine interface -------------------------------------------------------------
     void reset();
     cpu::RunResult run(uint64_t max_insns);
-    void set_interrupt_source(InterruptSource* src) { irq_ = src; }
+    // The maskable interrupt source. One that drives the INTR pin (set_intr) whenever its
+    // output changes (the PC's PIC pair) is asked only for vectors, and the checks between
+    // blocks are a test of the pin; one that does not (drives_intr_pin = false) is polled
+    // between blocks, and compiled traces leave at every block boundary while IF is set.
+    void set_interrupt_source(InterruptSource* src, bool drives_intr_pin = false) {
+        irq_ = src;
+        irq_polled_ = src && !drives_intr_pin;
+        intr_pin_ = false;
+    }
+    // The INTR pin's level (SDM Vol. 3 §6.3.1), as the interrupt source drives it.
+    void set_intr(bool level) { intr_pin_ = level && irq_; }
     // HLT executed and no interrupt taken since: the machine may skip time to its next
     // device event instead of running the halted CPU (machines/pc_devices.cpp).
     bool halted() const { return halted_; }
@@ -412,6 +424,8 @@ private:
     void handle_fault(const GuestFault& f);
     bool check_interrupts();
     bool interrupt_due() const;
+    // INTR, before IF: the pin, or the polled source's answer.
+    bool intr_asserted() const { return intr_pin_ || (irq_polled_ && irq_->interrupt_pending()); }
     bool take_nmi();
     bool take_external_interrupt();
     // Recomputes observed_ after hooks_, trace_ or the debug-register arming change.
@@ -440,6 +454,8 @@ private:
     TlbPhys tlb_phys_[2][kTlbSize];
     uint32_t a20_mask_ = 0xFFFFFFFFu;
     InterruptSource* irq_ = nullptr;
+    bool intr_pin_ = false;    // INTR as the source drives it (implies irq_)
+    bool irq_polled_ = false;  // irq_ does not drive the pin: ask it (implies irq_)
     cpu::Instrumentation* hooks_ = nullptr;
     uint32_t trace_ = 0;
     std::FILE* trace_out_ = nullptr;

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <vector>
+
 #include "devices/pc/pic8259_pair.h"
 
 using namespace trapeze::devices;
@@ -196,4 +198,33 @@ TEST_CASE("ICW1 clears ISR and IMR and needs a new edge", "[pic]") {
     p.set_irq(0, false);
     p.set_irq(0, true);
     CHECK(p.interrupt_pending());
+}
+
+namespace {
+// The CPU end of the INT output: records every level the pair drives.
+struct IntrPin : InterruptController {
+    std::vector<bool> levels;
+    void set_irq(unsigned, bool level) override { levels.push_back(level); }
+};
+}  // namespace
+
+TEST_CASE("the INT output drives the CPU's INTR pin on every change, and only then", "[pic]") {
+    Pic8259Pair p;
+    IntrPin pin;
+    p.connect_intr(InterruptLine(&pin, 0));
+    REQUIRE(pin.levels == std::vector<bool>{false});  // connecting drives the present level
+    init_pc(p);
+    p.set_irq(1, true);
+    CHECK(pin.levels == std::vector<bool>{false, true});
+    p.set_irq(0, true);  // a higher request: INT is already high, no new edge on the pin
+    CHECK(pin.levels.size() == 2);
+    CHECK(p.acknowledge_interrupt() == 0x20);  // IRQ0 in service blocks IRQ1: INT falls
+    CHECK(pin.levels.back() == false);
+    p.port_write(0x20, 1, 0x20);  // EOI: IRQ1 is still requested
+    CHECK(pin.levels.back() == true);
+    p.port_write(0x21, 1, 0x02);  // masked: INT falls with the mask, not with an INTA
+    CHECK(pin.levels.back() == false);
+    p.reset();
+    CHECK(pin.levels.back() == false);
+    CHECK(pin.levels.size() == 5);
 }

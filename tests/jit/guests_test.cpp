@@ -47,11 +47,12 @@ TEST_CASE("a page-table change remaps hot code") {
     CHECK(m.jit->stats().traces_compiled > 0);
 }
 
-// Raises IRQ 0 (vector 0x20) every `period` instructions of the CPU it watches.
-struct PeriodicIrq : x86::InterruptSource {
+// Raises IRQ 0 (vector 0x20) every `period` instructions of the CPU it watches. Polled: the
+// CPU asks it between blocks, so compiled traces leave at every block boundary with IF set.
+struct PolledIrq : x86::InterruptSource {
     x86::X86Cpu& cpu;
     uint64_t period, next;
-    PeriodicIrq(x86::X86Cpu& c, uint64_t p) : cpu(c), period(p), next(p) {}
+    PolledIrq(x86::X86Cpu& c, uint64_t p) : cpu(c), period(p), next(p) { cpu.set_interrupt_source(this); }
     bool interrupt_pending() override { return cpu.instructions() >= next; }
     uint8_t acknowledge_interrupt() override {
         next = cpu.instructions() + period;
@@ -59,13 +60,11 @@ struct PeriodicIrq : x86::InterruptSource {
     }
 };
 
-TEST_CASE("interrupts arriving in a long hot loop are taken where the interpreter takes them") {
+TEST_CASE("interrupts from a polled source are taken where the interpreter takes them") {
     for (uint64_t quantum : {uint64_t{1}, uint64_t{1'000'000}}) {
         auto code = guest("irq");
         GuestMachine interp(code, false), jit(code, true);
-        PeriodicIrq ia(interp.cpu(), 997), ib(jit.cpu(), 997);
-        interp.cpu().set_interrupt_source(&ia);
-        jit.cpu().set_interrupt_source(&ib);
+        PolledIrq ia(interp.cpu(), 997), ib(jit.cpu(), 997);
         bt::LockstepOptions lo;
         lo.quantum = quantum;
         auto r = bt::run_lockstep(interp.cpu(), interp.bench.mem, jit.cpu(), jit.bench.mem, 10'000'000, lo);
@@ -76,9 +75,61 @@ TEST_CASE("interrupts arriving in a long hot loop are taken where the interprete
         CHECK(jit.result(1) > 50);            // interrupts taken
         CHECK(jit.result(1) == interp.result(1));
         CHECK(jit.result(2) == interp.result(2));  // at the same places
+        CHECK(jit.jit->stats().entries > jit.result(1));  // the loop was re-entered after each one
+    }
+}
+
+// The same source as a device drives it (the PC's PIT and PIC work this way): the machine runs
+// the CPU up to the instruction at which the request comes, raises INTR, and INTA lowers it.
+// Compiled traces test the pin between blocks and stay in compiled code while it is low.
+struct DrivenIrq : x86::InterruptSource {
+    x86::X86Cpu& cpu;
+    uint64_t period, next;
+    DrivenIrq(x86::X86Cpu& c, uint64_t p) : cpu(c), period(p), next(p) { cpu.set_interrupt_source(this, true); }
+    bool interrupt_pending() override { return cpu.instructions() >= next; }
+    uint8_t acknowledge_interrupt() override {
+        next = cpu.instructions() + period;
+        cpu.set_intr(false);
+        cpu.request_stop(cpu::StopReason::kYield, "");  // the next event moved: end the slice
+        return 0x20;
+    }
+    // Runs up to n instructions, no further than the next request.
+    cpu::RunResult run(uint64_t n) {
+        const uint64_t now = cpu.instructions();
+        cpu::RunResult r = cpu.run(next > now ? std::min(n, next - now) : n);
+        if (cpu.instructions() >= next) cpu.set_intr(true);
+        return r;
+    }
+};
+
+TEST_CASE("interrupts arriving in a long hot loop are taken where the interpreter takes them") {
+    for (uint64_t quantum : {uint64_t{1}, uint64_t{1'000'000}}) {
+        auto code = guest("irq");
+        GuestMachine interp(code, false), jit(code, true);
+        DrivenIrq ia(interp.cpu(), 997), ib(jit.cpu(), 997);
+        cpu::RunResult ra, rb;
+        std::string difference;
+        for (int steps = 0; steps < 1'000'000 && difference.empty(); ++steps) {
+            ra = ia.run(quantum);
+            rb = ib.run(quantum);
+            difference = bt::compare_cpu_state(interp.cpu(), jit.cpu());
+            auto more = [](const cpu::RunResult& r) {
+                return r.reason == cpu::StopReason::kInsnLimit || r.reason == cpu::StopReason::kYield;
+            };
+            if (!more(ra) || !more(rb)) break;
+        }
+        INFO(difference);
+        INFO(ra.message);
+        CHECK(difference == "");
+        CHECK(bt::compare_memory(interp.bench.mem, jit.bench.mem) == "");
+        CHECK(ra.reason == cpu::StopReason::kHaltedNoWake);
+        CHECK(rb.reason == ra.reason);
+        CHECK(jit.result(1) > 50);            // interrupts taken
+        CHECK(jit.result(1) == interp.result(1));
+        CHECK(jit.result(2) == interp.result(2));  // at the same places
         bt::JitStats st = jit.jit->stats();
         CHECK(st.entries > jit.result(1));    // the loop was re-entered after each one
-        if (quantum > 1) CHECK(st.chain_hits > 1000);
+        if (quantum > 1) CHECK(st.chain_hits > 1000);  // and ran chained between them
     }
 }
 
