@@ -65,8 +65,8 @@ run pc options (QEMU's spelling where the meaning is the same):
                         privileged/sensitive ones by address (trapeze report FILE.json)
 exit status: 0 when the guest halts with interrupts disabled or resets under -no-reboot,
 2 on a triple fault under -no-reboot (or with no firmware to restart),
-3 when --max-insns is reached, 4 when --lockstep finds a difference, 1 on a host-side error
-or bad input.
+3 when --max-insns is reached, 4 when --lockstep finds a difference, 1 on a host-side error,
+bad input, or a guest stuck faulting with no instruction completing (an exception loop).
 )";
 
 int run_pc(trapeze::cli::Args& args) {

@@ -515,6 +515,20 @@ void X86Cpu::update_observed() {
 void X86Cpu::inhibit_interrupts_once() { inhibit_until_ = icount_ + 2; }
 
 void X86Cpu::handle_fault(const GuestFault& f) {
+    // A fault whose handler faults again before it completes an instruction, for ever (an
+    // IVT/IDT entry that points at an invalid opcode, say): the instruction count, and guest
+    // time with it, stands still, so no limit or device event can end the loop. The hardware
+    // would spin; trapeze stops the run instead of hanging the host.
+    if (icount_ != fault_loop_icount_) {
+        fault_loop_icount_ = icount_;
+        fault_loop_count_ = 0;
+    } else if (++fault_loop_count_ >= kFaultLoopLimit) {
+        request_stop(cpu::StopReason::kError,
+                     fmt::format("exception loop: exception {} raised {} times at {:04x}:{:08x} without an "
+                                 "instruction completing (its handler faults at once)",
+                                 f.vector, fault_loop_count_, s.seg[CS].selector, s.eip));
+        return;
+    }
     if (monitor_real_) {
         monitor_->trap_fault(f);  // deprivileged guest: the monitor decides what the guest sees
         return;

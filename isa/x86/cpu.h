@@ -454,6 +454,10 @@ private:
     TlbPhys tlb_phys_[2][kTlbSize];
     uint32_t a20_mask_ = 0xFFFFFFFFu;
     InterruptSource* irq_ = nullptr;
+    // Faults delivered in a row with no instruction completed (handle_fault).
+    static constexpr uint32_t kFaultLoopLimit = 100'000;
+    uint64_t fault_loop_icount_ = UINT64_MAX;
+    uint32_t fault_loop_count_ = 0;
     bool intr_pin_ = false;    // INTR as the source drives it (implies irq_)
     bool irq_polled_ = false;  // irq_ does not drive the pin: ask it (implies irq_)
     cpu::Instrumentation* hooks_ = nullptr;

@@ -1,5 +1,5 @@
 # Runs a trapeze command line and checks its exit status and that stderr matches a regex.
-#   -DCMD="exe|arg|arg" -DEXIT=N -DREGEX=... [-DSTDOUT_REGEX=...]
+#   -DCMD="exe|arg|arg" -DEXIT=N -DREGEX=... [-DSTDOUT_REGEX=...] [-DGUEST_ERROR=1]
 string(REPLACE "|" ";" CMD "${CMD}")
 execute_process(COMMAND ${CMD} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 60)
 if(NOT rc STREQUAL "${EXIT}")
@@ -11,8 +11,9 @@ endif()
 if(DEFINED STDOUT_REGEX AND NOT out MATCHES "${STDOUT_REGEX}")
   message(FATAL_ERROR "stdout does not match '${STDOUT_REGEX}':\n${out}")
 endif()
-# A bad-input error is exactly one line.
-if(rc STREQUAL "1")
+# A bad-input error is exactly one line. (A run the guest ended with an error, GUEST_ERROR,
+# also prints the run's summary line.)
+if(rc STREQUAL "1" AND NOT GUEST_ERROR)
   string(REGEX MATCHALL "\n" lines "${err}")
   list(LENGTH lines n)
   if(n GREATER 1)
