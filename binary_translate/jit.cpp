@@ -316,7 +316,7 @@ JitOptions JitOptions::from_environment() {
     knob("TRAPEZE_JIT_MAX_BLOCKS", o.max_blocks);
     knob("TRAPEZE_JIT_MAX_INSNS", o.max_insns);
     // The guest waits for each compilation: the same traces every run (for measuring the
-    // compiler; benches/jit-compile.sh).
+    // compiler, docs/jit.md).
     unsigned sync = 0;
     knob("TRAPEZE_JIT_SYNC", sync);
     o.synchronous = sync != 0;
