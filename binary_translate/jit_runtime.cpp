@@ -17,8 +17,11 @@ struct TraceRuntime {
     // execute_block's per-instruction limit check is never needed), and is entered at the
     // block whose EIP matches (the trace builder's switch). Anything else: the interpreter
     // runs the block.
-    static bool enter(X86Cpu& c, uint32_t cs_base, uint32_t last) {
-        return c.s.seg[CS].base == cs_base && last <= c.s.seg[CS].limit;
+    // It was also specialised for the flat data segments and the CPL it saw (flat_segs, cpl:
+    // see specialised_fields).
+    static bool enter(X86Cpu& c, uint32_t cs_base, uint32_t last, uint8_t flat_segs, uint8_t cpl) {
+        return c.s.seg[CS].base == cs_base && last <= c.s.seg[CS].limit && (c.flat_segs_ & flat_segs) == flat_segs &&
+               c.s.cpl == cpl;
     }
     static void entered(X86Cpu& c) {
         ++counters(c)[kEntries];
@@ -33,18 +36,50 @@ struct TraceRuntime {
         return c.end_block;
     }
     static uint64_t epoch(const X86Cpu& c) { return c.epoch(); }
+    // Field lists for the trace builder: begin and end pointers of each field, in pairs.
+    template <class Field>
+    static void range(char**& out, Field& field) {
+        *out++ = reinterpret_cast<char*>(&field);
+        *out++ = reinterpret_cast<char*>(&field + 1);
+    }
     static void accessor_blind_fields(X86Cpu& c, char** out) {
-        auto range = [&out](auto& field) {
-            *out++ = reinterpret_cast<char*>(&field);
-            *out++ = reinterpret_cast<char*>(&field + 1);
-        };
-        range(c.s.gpr);
-        range(c.s.eip);
-        range(c.s.arith);
-        range(c.next_eip);
-        range(c.icount_);
-        range(c.s.tsc);
-        range(c.trace_counters_);
+        range(out, c.s.gpr);
+        range(out, c.s.eip);
+        range(out, c.s.arith);
+        range(out, c.next_eip);
+        range(out, c.icount_);
+        range(out, c.s.tsc);
+        range(out, c.trace_counters_);
+        range(out, c.s.seg);  // and what a trace is specialised on (specialised_fields)
+        range(out, c.seg_lo_);
+        range(out, c.seg_end_);
+        range(out, c.s.cpl);
+        *out = nullptr;
+    }
+    static void write_through_fields(X86Cpu& c, char** out) {
+        range(out, c.s.gpr);
+        range(out, c.s.arith);
+        range(out, c.s.tsc);
+        range(out, c.trace_counters_);
+        *out = nullptr;
+    }
+    // The fields a trace is specialised on, in this order: for each segment register, its
+    // base, seg_lo_, seg_end_[0] and seg_end_[1] (constant 0, 0, 4 GB, 4 GB when flat), then
+    // the CPL.
+    static void segment_fields(X86Cpu& c, unsigned seg, char**& out) {
+        range(out, c.s.seg[seg].base);
+        range(out, c.seg_lo_[seg]);
+        range(out, c.seg_end_[0][seg]);
+        range(out, c.seg_end_[1][seg]);
+    }
+    static void specialised_fields(X86Cpu& c, char** out) {
+        segment_fields(c, ES, out);
+        segment_fields(c, CS, out);
+        segment_fields(c, SS, out);
+        segment_fields(c, DS, out);
+        segment_fields(c, FS, out);
+        segment_fields(c, GS, out);
+        range(out, c.s.cpl);
         *out = nullptr;
     }
     static uint32_t eip(const X86Cpu& c) { return c.s.eip; }
@@ -76,8 +111,8 @@ using trapeze::x86::X86Cpu;
 
 #define TRAPEZE_RT extern "C" __attribute__((always_inline, used))
 
-TRAPEZE_RT bool trapeze_rt_enter(X86Cpu& c, uint32_t cs_base, uint32_t last) {
-    return TraceRuntime::enter(c, cs_base, last);
+TRAPEZE_RT bool trapeze_rt_enter(X86Cpu& c, uint32_t cs_base, uint32_t last, uint8_t flat_segs, uint8_t cpl) {
+    return TraceRuntime::enter(c, cs_base, last, flat_segs, cpl);
 }
 TRAPEZE_RT void trapeze_rt_entered(X86Cpu& c) { TraceRuntime::entered(c); }
 TRAPEZE_RT void trapeze_rt_missed(X86Cpu& c) { TraceRuntime::missed(c); }
@@ -89,13 +124,22 @@ TRAPEZE_RT bool trapeze_rt_next(X86Cpu& c, uint64_t* tsc_base, uint64_t epoch, u
     return TraceRuntime::next(c, tsc_base, epoch, widest);
 }
 // Never called: the trace builder reads the field offsets out of its body. The CPU fields that
-// the out-of-line memory accessors (X86Cpu::read_linear_slow, write_linear_slow) never write:
+// the out-of-line memory accessors (X86Cpu::read_slow, write_slow, read_linear_slow,
+// write_linear_slow) never write:
 // guest registers, EIP, next_eip, the lazy flags, the instruction count, the TSC, the trace
-// counters. A trace keeps using the values it has in host registers after such a call instead
+// counters, the segment registers and their limit-check form, the CPL. A trace keeps using the values it has in host registers after such a call instead
 // of reloading them (llvm_backend.cpp, promote_cpu_state). Keep in step with cpu.cpp: an accessor that starts
 // writing one of these must drop it here.
 TRAPEZE_RT void trapeze_rt_accessor_blind_fields(X86Cpu& c, char** out) {
     TraceRuntime::accessor_blind_fields(c, out);
 }
+// Never called: the trace builder reads the field offsets out of its body. The CPU fields a
+// trace writes through to the object at every store instead of writing them back on its cold
+// paths (llvm_backend.cpp, promote_cpu_state).
+TRAPEZE_RT void trapeze_rt_write_through_fields(X86Cpu& c, char** out) {
+    TraceRuntime::write_through_fields(c, out);
+}
+// Never called: the trace builder reads the field offsets out of its body (in order).
+TRAPEZE_RT void trapeze_rt_specialised_fields(X86Cpu& c, char** out) { TraceRuntime::specialised_fields(c, out); }
 // Never called: its type is the handler type (trapeze::x86::Handler) as the bitcode spells it.
 extern "C" __attribute__((used)) void trapeze_rt_handler_type(X86Cpu&, const DecodedInsn&) {}

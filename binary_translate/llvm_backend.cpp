@@ -49,7 +49,6 @@
 #include <llvm/Object/ObjectFile.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/CodeGen/Passes.h>
-#include <llvm/CodeGen/RegAllocRegistry.h>
 #include <llvm/Support/CommandLine.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
@@ -294,9 +293,11 @@ private:
     std::string error_;
 };
 
-// Byte ranges of the X86Cpu that the memory accessors leave alone (jit_runtime.cpp,
-// trapeze_rt_accessor_blind_fields), read from the bitcode at start-up.
-struct BlindFields {
+// Byte ranges of the X86Cpu, listed by a function of jit_runtime.cpp whose body stores
+// begin/end pointers of fields into its output array (read from the bitcode at start-up):
+// the fields the memory accessors leave alone (trapeze_rt_accessor_blind_fields) and the
+// fields a trace writes through to the CPU object (trapeze_rt_write_through_fields).
+struct FieldRanges {
     std::vector<std::pair<int64_t, int64_t>> ranges;  // [begin, end) offsets
     bool covers(int64_t off, uint64_t size) const {
         for (auto [b, e] : ranges)
@@ -304,6 +305,32 @@ struct BlindFields {
         return false;
     }
 };
+
+// A CPU field whose value a trace is specialised on (its entry guard checks it).
+struct FieldConstant {
+    int64_t offset;
+    uint64_t size;
+    uint64_t value;
+};
+
+FieldRanges read_field_ranges(Module& m, const char* name) {
+    FieldRanges out;
+    Function* f = m.getFunction(name);
+    if (!f) return out;
+    const DataLayout& dl = m.getDataLayout();
+    std::map<int64_t, int64_t> by_slot;
+    for (Instruction& i : instructions(*f)) {
+        auto* st = dyn_cast<StoreInst>(&i);
+        if (!st || !st->getValueOperand()->getType()->isPointerTy()) continue;
+        APInt slot(64, 0), off(64, 0);
+        const Value* dst = st->getPointerOperand()->stripAndAccumulateConstantOffsets(dl, slot, true);
+        const Value* base = st->getValueOperand()->stripAndAccumulateConstantOffsets(dl, off, true);
+        if (dst == f->getArg(1) && base == f->getArg(0)) by_slot[slot.getSExtValue() / 8] = off.getSExtValue();
+    }
+    for (auto& [slot, off] : by_slot)
+        if (slot % 2 == 0 && by_slot.count(slot + 1)) out.ranges.push_back({off, by_slot[slot + 1]});
+    return out;
+}
 
 class OrcCode final : public CompiledCode {
 public:
@@ -343,7 +370,8 @@ private:
     std::unique_ptr<Module> build(const TraceRequest& r, const std::string& name, TraceResult& out,
                                   std::string& failed_handler);
     Function* handler_function(x86::Handler h);
-    void optimize(Module& m, Function& trace);
+    void optimize(Module& m, Function& trace, const TraceRequest& r);
+    std::vector<FieldConstant> specialisation(const TraceRequest& r) const;
 
     orc::ThreadSafeContext tsc_{std::make_unique<LLVMContext>()};
     LLVMContext* ctx_ = nullptr;
@@ -351,7 +379,9 @@ private:
     std::unique_ptr<orc::LLJIT> jit_;
     std::unique_ptr<TargetMachine> tm_;
     FunctionType* handler_ty_ = nullptr;
-    BlindFields blind_fields_;
+    FieldRanges blind_fields_;
+    FieldRanges write_through_fields_;
+    FieldRanges specialised_fields_;  // per segment: base, seg_lo_, seg_end_[0], [1]; then the CPL
     std::unordered_set<std::string> ambiguous_;   // local names that occur twice in the bitcode
     std::unordered_set<std::string> blacklist_;   // handlers whose import failed
     std::unordered_map<uintptr_t, Function*> handler_cache_;
@@ -398,20 +428,13 @@ bool LlvmBackend::start(std::string& why) {
         return false;
     }
     handler_ty_ = ht->getFunctionType();
-    if (Function* bf = master_->getFunction("trapeze_rt_accessor_blind_fields")) {
-        // Its body stores begin/end pointers into out[0], out[1], ...: offsets from the CPU.
-        const DataLayout& dl = master_->getDataLayout();
-        std::map<int64_t, int64_t> by_slot;
-        for (Instruction& i : instructions(*bf)) {
-            auto* st = dyn_cast<StoreInst>(&i);
-            if (!st || !st->getValueOperand()->getType()->isPointerTy()) continue;
-            APInt slot(64, 0), off(64, 0);
-            const Value* out = st->getPointerOperand()->stripAndAccumulateConstantOffsets(dl, slot, true);
-            const Value* base = st->getValueOperand()->stripAndAccumulateConstantOffsets(dl, off, true);
-            if (out == bf->getArg(1) && base == bf->getArg(0)) by_slot[slot.getSExtValue() / 8] = off.getSExtValue();
-        }
-        for (auto& [slot, off] : by_slot)
-            if (slot % 2 == 0 && by_slot.count(slot + 1)) blind_fields_.ranges.push_back({off, by_slot[slot + 1]});
+    blind_fields_ = read_field_ranges(*master_, "trapeze_rt_accessor_blind_fields");
+    write_through_fields_ = read_field_ranges(*master_, "trapeze_rt_write_through_fields");
+    specialised_fields_ = read_field_ranges(*master_, "trapeze_rt_specialised_fields");
+    if (specialised_fields_.ranges.size() != 6 * 4 + 1) {
+        why = "semantics bitcode: trapeze_rt_specialised_fields lists " +
+              std::to_string(specialised_fields_.ranges.size()) + " fields, not 25";
+        return false;
     }
     // llvm-link renames a local symbol that two files define: such names are ambiguous.
     for (Function& f : *master_) {
@@ -436,10 +459,10 @@ bool LlvmBackend::start(std::string& why) {
                                        : std::getenv("TRAPEZE_JIT_CG0") ? CodeGenOpt::None
                                                                         : CodeGenOpt::Less;
     jtmb->setCodeGenOptLevel(cg_level);
-    // The basic register allocator: about half the compile time of the greedy one on traces
-    // (whose many cold paths give it many live ranges to split), for code as fast on the hot
-    // path. (At -O0 the fast allocator is the only one that fits.)
-    if (cg_level != CodeGenOpt::None) RegisterRegAlloc::setDefault(createBasicRegisterAllocator);
+    // LLVM's default (greedy) register allocator. The basic one compiled twice as fast when
+    // every cold path of a trace wrote back the whole dirty state (many long live ranges to
+    // split); since the guest registers and flags are written through (promote_cpu_state)
+    // the greedy one costs about 5% more compile time and the loop guest runs 20% faster.
     auto tm = jtmb->createTargetMachine();
     if (!tm) {
         why = toString(tm.takeError());
@@ -648,7 +671,8 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     // Entry: CS base and limit, then the block whose EIP matches (any block of the trace
     // may be entered: the engine installs the trace in each of them).
     b.SetInsertPoint(entry);
-    Value* ok = b.CreateCall(rt_enter, {cast_cpu(rt_enter), b.getInt32(r.cs_base), b.getInt32(r.last)});
+    Value* ok = b.CreateCall(rt_enter, {cast_cpu(rt_enter), b.getInt32(r.cs_base), b.getInt32(r.last),
+                                        b.getInt8(r.flat_segs), b.getInt8(r.cpl)});
     BasicBlock* which = BasicBlock::Create(C, "which", T);
     b.CreateCondBr(ok, which, miss);
     b.SetInsertPoint(miss);
@@ -821,6 +845,16 @@ void annotate_aliasing(Function& f) {
 // it, as execute_block commits it, but the straight-line fast path runs without the stores.
 // Alias questions go to LLVM's alias analysis (struct layout, and the regions marked by
 // annotate_aliasing).
+//
+// Fields in `write_through` (the guest registers, the lazy flags, the TSC, the counters:
+// jit_runtime.cpp, trapeze_rt_write_through_fields) are still read from host registers, but
+// every store of the trace also goes to the object, so no write-back is ever needed for them.
+// A trace has one or two cold paths per guest instruction (a TLB miss, a fault), each of
+// which would otherwise store every dirty field: those write-backs were most of a trace's
+// code, and code generation time grows with the code. One store where the guest writes a
+// register costs the hot path little. EIP, next_eip, the instruction count and end_block
+// stay write-back: they change at every instruction, and their write-backs are stores of
+// constants or of one register.
 class Promoter final : public LoadAndStorePromoter {
 public:
     Promoter(ArrayRef<const Instruction*> insts, SSAUpdater& ssa, const SmallPtrSetImpl<Instruction*>& set)
@@ -831,18 +865,20 @@ private:
     const SmallPtrSetImpl<Instruction*>& set_;
 };
 
-// The out-of-line memory accessors (X86Cpu::read_linear_slow, write_linear_slow): they never
-// write the fields in BlindFields, so a trace needs no reload of those after the call (it
+// The out-of-line memory accessors (X86Cpu::read_slow, write_slow, read_linear_slow,
+// write_linear_slow): they never write the blind fields, so a trace needs no reload of those after the call (it
 // still writes them back before: a guest fault raised inside reads them).
 bool is_memory_accessor(const Instruction& i) {
     const auto* call = dyn_cast<CallInst>(&i);
     const Function* callee = call ? call->getCalledFunction() : nullptr;
     if (!callee) return false;
     StringRef n = callee->getName();
-    return n.startswith("_ZN7trapeze3x866X86Cpu") && (n.contains("16read_linear_slowE") || n.contains("17write_linear_slowE"));
+    return n.startswith("_ZN7trapeze3x866X86Cpu") && (n.contains("16read_linear_slowE") || n.contains("17write_linear_slowE") ||
+                                                  n.contains("9read_slowE") || n.contains("10write_slowE"));
 }
 
-void promote_cpu_state(Function& f, AAResults& aa, const BlindFields& blind_fields) {
+void promote_cpu_state(Function& f, AAResults& aa, const FieldRanges& blind_fields,
+                       const FieldRanges& write_through, const std::vector<FieldConstant>& constants) {
     const DataLayout& dl = f.getParent()->getDataLayout();
     Argument* cpu = f.getArg(0);
     for (Instruction& i : instructions(f))
@@ -882,7 +918,13 @@ void promote_cpu_state(Function& f, AAResults& aa, const BlindFields& blind_fiel
     }
     BasicBlock& entry = f.getEntryBlock();
     for (auto& [key, loc] : locs) {
-        if (loc.stores == 0 || loc.accesses.size() < 2) continue;  // read-only: loads are cheap
+        // A field the trace is specialised on starts as its constant (the entry guard checked
+        // it), so its loads fold until something writes it.
+        Constant* known = nullptr;
+        for (const FieldConstant& k : constants)
+            if (k.offset == key.first && loc.ty->isIntegerTy() && dl.getTypeStoreSize(loc.ty) == k.size)
+                known = ConstantInt::get(loc.ty, k.value);
+        if (!known && (loc.stores == 0 || loc.accesses.size() < 2)) continue;  // read-only: loads are cheap
         // The location without its type-based tag: only layout and regions decide aliasing.
         AAMDNodes md = loc.accesses.front()->getAAMetadata();
         md.TBAA = nullptr;
@@ -896,6 +938,7 @@ void promote_cpu_state(Function& f, AAResults& aa, const BlindFields& blind_fiel
             PointerType::getUnqual(loc.ty));
         SmallPtrSet<Instruction*, 32> in_list(loc.accesses.begin(), loc.accesses.end());
         const bool blind = blind_fields.covers(key.first, dl.getTypeStoreSize(loc.ty));
+        const bool through = write_through.covers(key.first, dl.getTypeStoreSize(loc.ty));
         std::vector<Instruction*> syncs_before, syncs_after;
         for (Instruction& i : instructions(f)) {
             if (in_list.count(&i)) continue;
@@ -923,7 +966,7 @@ void promote_cpu_state(Function& f, AAResults& aa, const BlindFields& blind_fiel
                     dirty = false;
                 }
                 if (after_set.count(&i)) dirty = false;
-                if (isa<StoreInst>(i) && in_list.count(&i)) dirty = true;
+                if (isa<StoreInst>(i) && in_list.count(&i) && !through) dirty = true;
             }
             return dirty;
         };
@@ -951,8 +994,14 @@ void promote_cpu_state(Function& f, AAResults& aa, const BlindFields& blind_fiel
         for (BasicBlock& bb : f) transfer(bb, dirty_in(&bb), &writebacks);
 
         std::vector<Instruction*> list(loc.accesses.begin(), loc.accesses.end());
-        // Entry: the value in memory.
-        LoadInst* init = b.CreateLoad(loc.ty, p);
+        if (through)  // the trace's stores stay (copies outside the promoted list)
+            for (Instruction* i : loc.accesses)
+                if (auto* st = dyn_cast<StoreInst>(i)) {
+                    auto* copy = new StoreInst(st->getValueOperand(), p, st);
+                    copy->setAAMetadata(st->getAAMetadata());
+                }
+        // Entry: the value in memory (or the constant it was checked to be).
+        Value* init = known ? static_cast<Value*>(known) : b.CreateLoad(loc.ty, p);
         StoreInst* def = b.CreateStore(init, p);
         list.push_back(def);
         for (Instruction* i : writebacks) {  // write back the current value
@@ -973,7 +1022,27 @@ void promote_cpu_state(Function& f, AAResults& aa, const BlindFields& blind_fiel
     }
 }
 
-void LlvmBackend::optimize(Module& m, Function& trace) {
+// The field values a request's entry guard establishes: each flat segment's base, seg_lo_
+// and seg_end_ (0, 0, 4 GB, 4 GB), and the CPL.
+std::vector<FieldConstant> LlvmBackend::specialisation(const TraceRequest& r) const {
+    std::vector<FieldConstant> out;
+    if (std::getenv("TRAPEZE_JIT_NOSPECIALISE")) return out;  // (the guard stays: for measuring)
+    const auto& f = specialised_fields_.ranges;
+    auto field = [&](size_t i, uint64_t value) {
+        out.push_back({f[i].first, uint64_t(f[i].second - f[i].first), value});
+    };
+    for (unsigned seg = 0; seg < 6; ++seg) {
+        if (!(r.flat_segs & (1u << seg))) continue;
+        field(4 * seg + 0, 0);
+        field(4 * seg + 1, 0);
+        field(4 * seg + 2, uint64_t{1} << 32);
+        field(4 * seg + 3, uint64_t{1} << 32);
+    }
+    field(24, r.cpl);
+    return out;
+}
+
+void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
     LoopAnalysisManager lam;
     FunctionAnalysisManager fam;
     CGSCCAnalysisManager cgam;
@@ -1051,7 +1120,9 @@ void LlvmBackend::optimize(Module& m, Function& trace) {
     // 3. Keep the CPU state in registers between the points that can observe it, and clean up.
     if (!std::getenv("TRAPEZE_JIT_NOPROMOTE"))
         promote_cpu_state(trace, fam.getResult<AAManager>(trace),
-                          std::getenv("TRAPEZE_JIT_NOBLIND") ? BlindFields{} : blind_fields_);
+                          std::getenv("TRAPEZE_JIT_NOBLIND") ? FieldRanges{} : blind_fields_,
+                          std::getenv("TRAPEZE_JIT_NOTHROUGH") ? FieldRanges{} : write_through_fields_,
+                          specialisation(r));
     fam.invalidate(trace, PreservedAnalyses::none());
     lap("promote");
     {
@@ -1099,7 +1170,7 @@ TraceResult LlvmBackend::compile(const TraceRequest& r) {
     if (M) {
         lap("build");
         if (dump) write(".ll");
-        optimize(*M, *M->getFunction(name));
+        optimize(*M, *M->getFunction(name), r);
         if (dump) write(".opt.ll");
         orc::ResourceTrackerSP rt = jit_->getMainJITDylib().createResourceTracker();
         object_bytes_ = 0;
@@ -1146,6 +1217,8 @@ std::string trace_key(const TraceRequest& r) {
     auto put = [&k](auto v) { k.append(reinterpret_cast<const char*>(&v), sizeof v); };
     put(r.cs_base);
     put(r.last);
+    put(r.flat_segs);
+    put(r.cpl);
     for (const TraceBlock& b : r.blocks) {
         put(b.eip);
         put(uint32_t(b.insns.size()));

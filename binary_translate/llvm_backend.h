@@ -24,6 +24,11 @@ struct TraceRequest {
     std::vector<TraceBlock> blocks;  // blocks[0] is the entry
     uint32_t cs_base = 0;
     uint32_t last = 0;               // highest EIP of any byte of the trace (CS limit guard)
+    // Specialisation, guarded at entry: the data segments (bit per segment register) that
+    // were flat when the trace was requested (X86Cpu::flat_segments), and the CPL. The code
+    // uses base 0 and no limit for those, and the CPL's soft TLB.
+    uint8_t flat_segs = 0;
+    uint8_t cpl = 0;
 };
 
 // Machine code of one trace; freed (ORC resource tracker removed) when the last owner drops it.
@@ -43,8 +48,8 @@ struct TraceResult {
     bool reused = false;         // the same trace was compiled before: its code is shared
 };
 
-// Identifies a trace's code: the CS base, the limit guard and every block's EIP and
-// instructions, field by field. Traces with equal keys compile to the same code, whichever
+// Identifies a trace's code: the CS base, the limit guard, the specialisation (flat
+// segments, CPL) and every block's EIP and instructions, field by field. Traces with equal keys compile to the same code, whichever
 // CPU asks (the code refers to no engine or CPU but its argument).
 std::string trace_key(const TraceRequest& r);
 

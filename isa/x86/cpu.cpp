@@ -102,12 +102,25 @@ void X86Cpu::refresh_segcheck(unsigned i) {
     seg_lo_[i] = lo;
     seg_end_[0][i] = readable ? end : 0;
     seg_end_[1][i] = writable ? end : 0;
+    constexpr uint64_t k4G = uint64_t{1} << 32;
+    const bool flat = sg.base == 0 && lo == 0 && seg_end_[0][i] == k4G && seg_end_[1][i] == k4G;
+    flat_segs_ = uint8_t((flat_segs_ & ~(1u << i)) | (unsigned(flat) << i));
 }
 
 void X86Cpu::segment_fault(unsigned seg, uint32_t, unsigned, bool) const {
     // SDM Vol. 3 §5.3: limit and type violations are #GP(0), #SS(0) for the stack segment.
     if (seg == SS) raise_fault(kSS, 0);
     raise_fault(kGP, 0);
+}
+
+uint32_t X86Cpu::read_slow(unsigned seg, uint32_t off, unsigned size) {
+    check_segment(seg, off, size, false);
+    return read_linear_slow(s.seg[seg].base + off, size, user_access());
+}
+
+void X86Cpu::write_slow(unsigned seg, uint32_t off, uint32_t v, unsigned size) {
+    check_segment(seg, off, size, true);
+    write_linear_slow(s.seg[seg].base + off, v, size, user_access());
 }
 
 void X86Cpu::probe_read(unsigned seg, uint32_t off, unsigned size) {

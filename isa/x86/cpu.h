@@ -178,6 +178,7 @@ public:
     // the context (CPL, code size) that links record.
     Block* cached_block(uint64_t phys, uint32_t mode) { return cache_.find(phys, mode); }
     uint64_t link_epoch() const { return epoch(); }
+    uint8_t flat_segments() const { return flat_segs_; }
     uint32_t link_context() const { return (uint32_t(s.cpl) << 8) | mode_bits(); }
     // Counted by compiled code: trace entries, entry guard misses, block-to-block transfers
     // that stayed in compiled code.
@@ -227,16 +228,37 @@ public:
     }
 
     // Virtual-address access with segmentation and paging; faults are thrown.
+    // A failed segment check and a soft-TLB miss take the same out-of-line path (read_slow,
+    // write_slow), which checks again and raises the fault or walks the page tables: one cold
+    // call per access, so a compiled trace writes its state back in one place per access
+    // instead of two (binary_translate/llvm_backend.cpp, promote_cpu_state).
     template <unsigned S>
     uint32_t read(unsigned seg, uint32_t off) {
-        check_segment(seg, off, S, false);
-        return read_linear<S>(s.seg[seg].base + off, user_access());
+        const uint32_t lin = s.seg[seg].base + off;
+        if (segment_allows(seg, off, S, false) && (lin & 0xFFF) <= 0x1000 - S) {
+            const TlbEntry& e = tlb_[user_access()][(lin >> 12) & (kTlbSize - 1)];
+            if (e.tag_read == (lin & ~0xFFFu)) {
+                uint32_t v = 0;
+                std::memcpy(&v, reinterpret_cast<const uint8_t*>(e.addend + lin), S);
+                return v;
+            }
+        }
+        return read_slow(seg, off, S);
     }
     template <unsigned S>
     void write(unsigned seg, uint32_t off, uint32_t v) {
-        check_segment(seg, off, S, true);
-        write_linear<S>(s.seg[seg].base + off, v, user_access());
+        const uint32_t lin = s.seg[seg].base + off;
+        if (segment_allows(seg, off, S, true) && (lin & 0xFFF) <= 0x1000 - S) {
+            const TlbEntry& e = tlb_[user_access()][(lin >> 12) & (kTlbSize - 1)];
+            if (e.tag_write == (lin & ~0xFFFu)) {
+                std::memcpy(reinterpret_cast<uint8_t*>(e.addend + lin), &v, S);
+                return;
+            }
+        }
+        write_slow(seg, off, v, S);
     }
+    uint32_t read_slow(unsigned seg, uint32_t off, unsigned size);
+    void write_slow(unsigned seg, uint32_t off, uint32_t v, unsigned size);
     uint32_t read_sized(unsigned size, unsigned seg, uint32_t off) {
         return size == 4 ? read<4>(seg, off) : size == 2 ? read<2>(seg, off) : read<1>(seg, off);
     }
@@ -293,9 +315,11 @@ public:
 
     // One compare: [off, off+size) must lie in [lo, lo+end) where end is 0 when the access
     // type is not allowed (see seg_lo_). off < lo wraps off-lo above any end.
+    bool segment_allows(unsigned seg, uint32_t off, unsigned size, bool write) const {
+        return uint64_t{uint32_t(off - seg_lo_[seg])} + size <= seg_end_[write][seg];
+    }
     void check_segment(unsigned seg, uint32_t off, unsigned size, bool write) const {
-        if (uint64_t{uint32_t(off - seg_lo_[seg])} + size > seg_end_[write][seg])
-            segment_fault(seg, off, size, write);
+        if (!segment_allows(seg, off, size, write)) segment_fault(seg, off, size, write);
     }
     [[noreturn]] void segment_fault(unsigned seg, uint32_t off, unsigned size, bool write) const;
 
@@ -450,6 +474,10 @@ private:
     uint32_t seg_lo_[6] = {};
     uint64_t seg_end_[2][6] = {{0x10000, 0x10000, 0x10000, 0x10000, 0x10000, 0x10000},
                                {0x10000, 0x10000, 0x10000, 0x10000, 0x10000, 0x10000}};
+    // Bit i: segment register i is flat (base 0, every offset of 4 GB readable and writable),
+    // kept with seg_lo_/seg_end_ by refresh_segcheck. A compiled trace is specialised for the
+    // flat data segments it saw and guards on these bits (binary_translate/jit_runtime.cpp).
+    uint8_t flat_segs_ = 0;
     TlbEntry tlb_[2][kTlbSize];
     TlbPhys tlb_phys_[2][kTlbSize];
     uint32_t a20_mask_ = 0xFFFFFFFFu;

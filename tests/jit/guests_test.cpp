@@ -47,6 +47,22 @@ TEST_CASE("a page-table change remaps hot code") {
     CHECK(m.jit->stats().traces_compiled > 0);
 }
 
+TEST_CASE("traces specialised for flat segments are not run when DS is not flat") {
+    for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("segments", quantum);
+    GuestMachine m(guest("segments"), true);
+    auto r = m.cpu().run(10'000'000);
+    CHECK(r.reason == cpu::StopReason::kHaltedNoWake);
+    // With DS based at 0x1000 (ECX 2000..1001) the stores went 0x1000 higher: slot 233's
+    // last one was ECX = 1001 (1001 & 0xFF = 233); flat again, slot 1's last was ECX = 1.
+    CHECK(m.bench.peek32(0x1000 + 0x20000 + 233 * 8 + 4) == 1001);
+    CHECK(m.bench.peek32(0x20000 + 1 * 8 + 4) == 1);
+    CHECK(m.bench.peek32(0x20000 + 233 * 8 + 4) == 233);  // flat phases only: ECX = 233 last
+    CHECK(m.result(1) == m.result(2));                    // #GP at the first access with limit 0xFFFF
+    bt::JitStats st = m.jit->stats();
+    CHECK(st.traces_compiled > 0);
+    CHECK(st.guard_misses > 0);  // the flat traces were refused while DS was based
+}
+
 // Raises IRQ 0 (vector 0x20) every `period` instructions of the CPU it watches. Polled: the
 // CPU asks it between blocks, so compiled traces leave at every block boundary with IF set.
 struct PolledIrq : x86::InterruptSource {
