@@ -59,7 +59,6 @@ struct TraceRuntime {
     static void write_through_fields(X86Cpu& c, char** out) {
         range(out, c.s.gpr);
         range(out, c.s.arith);
-        range(out, c.s.tsc);
         range(out, c.trace_counters_);
         *out = nullptr;
     }
@@ -83,15 +82,16 @@ struct TraceRuntime {
         *out = nullptr;
     }
     static uint32_t eip(const X86Cpu& c) { return c.s.eip; }
-    // The run loop between two blocks that chain (no end_block): advance the TSC, then stay
-    // in compiled code only if the run loop would go straight on to the next block: no
-    // instruction limit, no pending NMI or interrupt, no change of the linear->block mapping.
-    // Exiting is always safe (the run loop then does exactly what it does after a block).
-    // widest: the most instructions any block of the trace has; the next block must fit
-    // under the limit whole, because the run loop interprets the block the limit falls in.
-    static bool next(X86Cpu& c, uint64_t* tsc_base, uint64_t epoch, uint64_t widest) {
-        c.s.tsc += c.icount_ - *tsc_base;
-        *tsc_base = c.icount_;
+    // The run loop between two blocks that chain (no end_block): stay in compiled code only
+    // if the run loop would go straight on to the next block: no instruction limit, no
+    // pending NMI or interrupt, no change of the linear->block mapping. Exiting is always
+    // safe (the run loop then does exactly what it does after a block). widest: the most
+    // instructions any block of the trace has; the next block must fit under the limit
+    // whole, because the run loop interprets the block the limit falls in. The TSC is left
+    // alone, as the run loop leaves it between chained blocks: every reader goes through
+    // X86Cpu::tsc_now(), exact at any instruction, and the run loop syncs s.tsc after the
+    // trace returns or a fault leaves it (tsc_base is that sync's base, X86Cpu::tsc_icount_).
+    static bool next(X86Cpu& c, uint64_t* /*tsc_base*/, uint64_t epoch, uint64_t widest) {
         if (c.icount_ >= c.insn_limit_ || c.insn_limit_ - c.icount_ < widest || c.nmi_pending_ ||
             c.epoch() != epoch)
             return false;

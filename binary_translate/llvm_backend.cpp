@@ -2,7 +2,7 @@
 //
 // For each instruction the trace function does what X86Cpu::execute_block does (next_eip,
 // the handler, commit EIP and the instruction count, test end_block), and between blocks what
-// the run loop does (TSC, instruction limit, interrupts, epoch), using the glue functions of
+// the run loop does (instruction limit, interrupts, epoch), using the glue functions of
 // jit_runtime.cpp. Handlers are called by their symbols in the semantics bitcode with a
 // pointer to a constant copy of the DecodedInsn, so that LLVM inlines them and folds the
 // operand fields: the JIT runs the interpreter's own semantics, compiled by clang.
@@ -846,7 +846,7 @@ void annotate_aliasing(Function& f) {
 // Alias questions go to LLVM's alias analysis (struct layout, and the regions marked by
 // annotate_aliasing).
 //
-// Fields in `write_through` (the guest registers, the lazy flags, the TSC, the counters:
+// Fields in `write_through` (the guest registers, the lazy flags, the counters:
 // jit_runtime.cpp, trapeze_rt_write_through_fields) are still read from host registers, but
 // every store of the trace also goes to the object, so no write-back is ever needed for them.
 // A trace has one or two cold paths per guest instruction (a TLB miss, a fault), each of
