@@ -235,26 +235,22 @@ public:
     template <unsigned S>
     uint32_t read(unsigned seg, uint32_t off) {
         const uint32_t lin = s.seg[seg].base + off;
-        if (segment_allows(seg, off, S, false) && (lin & 0xFFF) <= 0x1000 - S) {
-            const TlbEntry& e = tlb_[user_access()][(lin >> 12) & (kTlbSize - 1)];
-            if (e.tag_read == (lin & ~0xFFFu)) {
+        if (segment_allows(seg, off, S, false))
+            if (const uint8_t* p = tlb_host<S, false>(lin, user_access())) {
                 uint32_t v = 0;
-                std::memcpy(&v, reinterpret_cast<const uint8_t*>(e.addend + lin), S);
+                std::memcpy(&v, p, S);
                 return v;
             }
-        }
         return read_slow(seg, off, S);
     }
     template <unsigned S>
     void write(unsigned seg, uint32_t off, uint32_t v) {
         const uint32_t lin = s.seg[seg].base + off;
-        if (segment_allows(seg, off, S, true) && (lin & 0xFFF) <= 0x1000 - S) {
-            const TlbEntry& e = tlb_[user_access()][(lin >> 12) & (kTlbSize - 1)];
-            if (e.tag_write == (lin & ~0xFFFu)) {
-                std::memcpy(reinterpret_cast<uint8_t*>(e.addend + lin), &v, S);
+        if (segment_allows(seg, off, S, true))
+            if (uint8_t* p = tlb_host<S, true>(lin, user_access())) {
+                std::memcpy(p, &v, S);
                 return;
             }
-        }
         write_slow(seg, off, v, S);
     }
     uint32_t read_slow(unsigned seg, uint32_t off, unsigned size);
@@ -274,26 +270,29 @@ public:
 
     bool user_access() const { return s.cpl == 3; }
 
+    // The soft TLB's fast path: the host address of [lin, lin+S) when it lies in one page
+    // that the TLB maps for this kind of access, else nullptr (the caller takes its slow path).
+    template <unsigned S, bool Write>
+    uint8_t* tlb_host(uint32_t lin, bool user) const {
+        if ((lin & 0xFFF) > 0x1000 - S) return nullptr;
+        const TlbEntry& e = tlb_[user][(lin >> 12) & (kTlbSize - 1)];
+        if ((Write ? e.tag_write : e.tag_read) != (lin & ~0xFFFu)) return nullptr;
+        return reinterpret_cast<uint8_t*>(e.addend + lin);
+    }
     template <unsigned S>
     uint32_t read_linear(uint32_t lin, bool user) {
-        if ((lin & 0xFFF) <= 0x1000 - S) {
-            const TlbEntry& e = tlb_[user][(lin >> 12) & (kTlbSize - 1)];
-            if (e.tag_read == (lin & ~0xFFFu)) {
-                uint32_t v = 0;
-                std::memcpy(&v, reinterpret_cast<const uint8_t*>(e.addend + lin), S);
-                return v;
-            }
+        if (const uint8_t* p = tlb_host<S, false>(lin, user)) {
+            uint32_t v = 0;
+            std::memcpy(&v, p, S);
+            return v;
         }
         return read_linear_slow(lin, S, user);
     }
     template <unsigned S>
     void write_linear(uint32_t lin, uint32_t v, bool user) {
-        if ((lin & 0xFFF) <= 0x1000 - S) {
-            const TlbEntry& e = tlb_[user][(lin >> 12) & (kTlbSize - 1)];
-            if (e.tag_write == (lin & ~0xFFFu)) {
-                std::memcpy(reinterpret_cast<uint8_t*>(e.addend + lin), &v, S);
-                return;
-            }
+        if (uint8_t* p = tlb_host<S, true>(lin, user)) {
+            std::memcpy(p, &v, S);
+            return;
         }
         write_linear_slow(lin, v, S, user);
     }
