@@ -125,11 +125,11 @@ TRAPEZE_RT bool trapeze_rt_next(X86Cpu& c, uint64_t* tsc_base, uint64_t epoch, u
 }
 // Never called: the trace builder reads the field offsets out of its body. The CPU fields that
 // the out-of-line memory accessors (X86Cpu::read_slow, write_slow, read_linear_slow,
-// write_linear_slow) never write:
-// guest registers, EIP, next_eip, the lazy flags, the instruction count, the TSC, the trace
-// counters, the segment registers and their limit-check form, the CPL. A trace keeps using the values it has in host registers after such a call instead
-// of reloading them (llvm_backend.cpp, promote_cpu_state). Keep in step with cpu.cpp: an accessor that starts
-// writing one of these must drop it here.
+// write_linear_slow) never write: guest registers, EIP, next_eip, the lazy flags, the
+// instruction count, the TSC, the trace counters, the segment registers and their
+// limit-check form, the CPL. A trace keeps using the values it has in host registers after
+// such a call instead of reloading them (llvm_backend.cpp, promote_cpu_state). Keep in step
+// with cpu.cpp: an accessor that starts writing one of these must drop it here.
 TRAPEZE_RT void trapeze_rt_accessor_blind_fields(X86Cpu& c, char** out) {
     TraceRuntime::accessor_blind_fields(c, out);
 }

@@ -295,8 +295,9 @@ private:
 
 // Byte ranges of the X86Cpu, listed by a function of jit_runtime.cpp whose body stores
 // begin/end pointers of fields into its output array (read from the bitcode at start-up):
-// the fields the memory accessors leave alone (trapeze_rt_accessor_blind_fields) and the
-// fields a trace writes through to the CPU object (trapeze_rt_write_through_fields).
+// the fields the memory accessors leave alone (trapeze_rt_accessor_blind_fields), the fields
+// a trace writes through to the CPU object (trapeze_rt_write_through_fields) and the fields
+// a trace can be specialised on (trapeze_rt_specialised_fields, in order).
 struct FieldRanges {
     std::vector<std::pair<int64_t, int64_t>> ranges;  // [begin, end) offsets
     bool covers(int64_t off, uint64_t size) const {
@@ -866,8 +867,8 @@ private:
 };
 
 // The out-of-line memory accessors (X86Cpu::read_slow, write_slow, read_linear_slow,
-// write_linear_slow): they never write the blind fields, so a trace needs no reload of those after the call (it
-// still writes them back before: a guest fault raised inside reads them).
+// write_linear_slow): they never write the blind fields, so a trace needs no reload of those
+// after the call (it still writes them back before: a guest fault raised inside reads them).
 bool is_memory_accessor(const Instruction& i) {
     const auto* call = dyn_cast<CallInst>(&i);
     const Function* callee = call ? call->getCalledFunction() : nullptr;
@@ -955,43 +956,46 @@ void promote_cpu_state(Function& f, AAResults& aa, const FieldRanges& blind_fiel
             if (isModOrRefSet(mr)) syncs_before.push_back(&i);
             if (isModSet(mr)) syncs_after.push_back(&i);
         }
-        // Write back only where the location may be dirty: a forward dataflow over the CFG
-        // (dirty after a store of the trace, clean after a write-back or a reload).
-        SmallPtrSet<Instruction*, 32> before_set(syncs_before.begin(), syncs_before.end());
-        SmallPtrSet<Instruction*, 32> after_set(syncs_after.begin(), syncs_after.end());
-        auto transfer = [&](BasicBlock& bb, bool dirty, std::vector<Instruction*>* writebacks) {
-            for (Instruction& i : bb) {
-                if (before_set.count(&i)) {
-                    if (dirty && writebacks) writebacks->push_back(&i);
-                    dirty = false;
-                }
-                if (after_set.count(&i)) dirty = false;
-                if (isa<StoreInst>(i) && in_list.count(&i) && !through) dirty = true;
-            }
-            return dirty;
-        };
-        DenseMap<BasicBlock*, bool> out;
-        std::vector<BasicBlock*> work;
-        for (BasicBlock& bb : f) {
-            out[&bb] = false;
-            work.push_back(&bb);
-        }
-        auto dirty_in = [&](BasicBlock* bb) {
-            bool d = false;
-            for (BasicBlock* p : predecessors(bb)) d = d || out[p];
-            return d;
-        };
-        while (!work.empty()) {
-            BasicBlock* bb = work.back();
-            work.pop_back();
-            bool o = transfer(*bb, dirty_in(bb), nullptr);
-            if (o != out[bb]) {
-                out[bb] = o;
-                for (BasicBlock* succ : successors(bb)) work.push_back(succ);
-            }
-        }
         std::vector<Instruction*> writebacks;
-        for (BasicBlock& bb : f) transfer(bb, dirty_in(&bb), &writebacks);
+        // A field written through, or never stored by the trace, is never dirty.
+        if (!through && loc.stores > 0) {
+            // Write back only where the location may be dirty: a forward dataflow over the CFG
+            // (dirty after a store of the trace, clean after a write-back or a reload).
+            SmallPtrSet<Instruction*, 32> before_set(syncs_before.begin(), syncs_before.end());
+            SmallPtrSet<Instruction*, 32> after_set(syncs_after.begin(), syncs_after.end());
+            auto transfer = [&](BasicBlock& bb, bool dirty, std::vector<Instruction*>* found) {
+                for (Instruction& i : bb) {
+                    if (before_set.count(&i)) {
+                        if (dirty && found) found->push_back(&i);
+                        dirty = false;
+                    }
+                    if (after_set.count(&i)) dirty = false;
+                    if (isa<StoreInst>(i) && in_list.count(&i)) dirty = true;
+                }
+                return dirty;
+            };
+            DenseMap<BasicBlock*, bool> out;
+            std::vector<BasicBlock*> work;
+            for (BasicBlock& bb : f) {
+                out[&bb] = false;
+                work.push_back(&bb);
+            }
+            auto dirty_in = [&](BasicBlock* bb) {
+                bool d = false;
+                for (BasicBlock* p : predecessors(bb)) d = d || out[p];
+                return d;
+            };
+            while (!work.empty()) {
+                BasicBlock* bb = work.back();
+                work.pop_back();
+                bool o = transfer(*bb, dirty_in(bb), nullptr);
+                if (o != out[bb]) {
+                    out[bb] = o;
+                    for (BasicBlock* succ : successors(bb)) work.push_back(succ);
+                }
+            }
+            for (BasicBlock& bb : f) transfer(bb, dirty_in(&bb), &writebacks);
+        }
 
         std::vector<Instruction*> list(loc.accesses.begin(), loc.accesses.end());
         if (through)  // the trace's stores stay (copies outside the promoted list)
