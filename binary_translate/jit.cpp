@@ -218,7 +218,11 @@ bool Engine::form(Pending& p) {
         last = std::max(last, uint64_t{eip} + blk->bytes - 1);
         req.blocks.push_back({eip, blk->insns});
     }
-    if (last > 0xFFFFFFFFu) return false;  // wraps around 4 GB: leave it to the interpreter
+    // Wraps around 4 GB, or runs past the CS limit (its guard could never pass): leave it to
+    // the interpreter.
+    req.cs_limit = cpu_.s.seg[x86::CS].limit;
+    req.ss_attr = cpu_.s.seg[x86::SS].attr;
+    if (last > req.cs_limit) return false;
     req.last = uint32_t(last);
     // The trace may be entered at any of its blocks: it is installed in the entry and in each
     // other block that has no code of its own and has not asked for any.

@@ -13,15 +13,16 @@ struct TraceRuntime {
     enum { kEntries = 0, kGuardMisses = 1, kTransitions = 2 };
     static uint64_t* counters(X86Cpu& c) { return c.trace_counters_; }
 
-    // A trace was compiled for one CS base with every block inside the CS limit (so that
-    // execute_block's per-instruction limit check is never needed), and is entered at the
-    // block whose EIP matches (the trace builder's switch). Anything else: the interpreter
-    // runs the block.
-    // It was also specialised for the flat data segments and the CPL it saw (flat_segs, cpl:
-    // see specialised_fields).
-    static bool enter(X86Cpu& c, uint32_t cs_base, uint32_t last, uint8_t flat_segs, uint8_t cpl) {
-        return c.s.seg[CS].base == cs_base && last <= c.s.seg[CS].limit && (c.flat_segs_ & flat_segs) == flat_segs &&
-               c.s.cpl == cpl;
+    // A trace was compiled for one CS base and limit, with every block inside the limit (so
+    // that execute_block's per-instruction limit check is never needed), and is entered at
+    // the block whose EIP matches (the trace builder's switch). Anything else: the
+    // interpreter runs the block.
+    // It was also specialised for the CS limit, the SS attributes, the flat data segments
+    // and the CPL it saw (cs_limit, ss_attr, flat_segs, cpl: see specialised_fields).
+    static bool enter(X86Cpu& c, uint32_t cs_base, uint32_t cs_limit, uint16_t ss_attr, uint8_t flat_segs,
+                      uint8_t cpl) {
+        return c.s.seg[CS].base == cs_base && c.s.seg[CS].limit == cs_limit && c.s.seg[SS].attr == ss_attr &&
+               (c.flat_segs_ & flat_segs) == flat_segs && c.s.cpl == cpl;
     }
     static void entered(X86Cpu& c) {
         ++counters(c)[kEntries];
@@ -35,6 +36,11 @@ struct TraceRuntime {
         ++c.icount_;
         return c.end_block;
     }
+    // On the path where commit returned false: says again what the test just found, so that
+    // after promote_cpu_state end_block is the constant false on every fast path (its value
+    // at a block's head is otherwise a phi of its values along each path there, which LLVM
+    // cannot prove false), and the test after each instruction that cannot set it folds away.
+    static void continued(X86Cpu& c) { c.end_block = false; }
     static uint64_t epoch(const X86Cpu& c) { return c.epoch(); }
     // Field lists for the trace builder: begin and end pointers of each field, in pairs.
     template <class Field>
@@ -64,7 +70,7 @@ struct TraceRuntime {
     }
     // The fields a trace is specialised on, in this order: for each segment register, its
     // base, seg_lo_, seg_end_[0] and seg_end_[1] (constant 0, 0, 4 GB, 4 GB when flat), then
-    // the CPL.
+    // the CPL, then the CS limit, then the SS attributes (SS.B: the stack's address size).
     static void segment_fields(X86Cpu& c, unsigned seg, char**& out) {
         range(out, c.s.seg[seg].base);
         range(out, c.seg_lo_[seg]);
@@ -79,6 +85,8 @@ struct TraceRuntime {
         segment_fields(c, FS, out);
         segment_fields(c, GS, out);
         range(out, c.s.cpl);
+        range(out, c.s.seg[CS].limit);
+        range(out, c.s.seg[SS].attr);
         *out = nullptr;
     }
     static uint32_t eip(const X86Cpu& c) { return c.s.eip; }
@@ -92,8 +100,8 @@ struct TraceRuntime {
     // X86Cpu::tsc_now(), exact at any instruction, and the run loop syncs s.tsc after the
     // trace returns or a fault leaves it (tsc_base is that sync's base, X86Cpu::tsc_icount_).
     static bool next(X86Cpu& c, uint64_t* /*tsc_base*/, uint64_t epoch, uint64_t widest) {
-        if (c.icount_ >= c.insn_limit_ || c.insn_limit_ - c.icount_ < widest || c.nmi_pending_ ||
-            c.epoch() != epoch)
+        // (icount_ + widest cannot wrap: both are far below 2^63.)
+        if (c.icount_ + widest > c.insn_limit_ || c.nmi_pending_ || c.epoch() != epoch)
             return false;
         // INTR is a flag of the CPU's (no call, so LLVM keeps the guest state in registers
         // across the check); a polled source would need a call: leave, the run loop polls.
@@ -111,13 +119,15 @@ using trapeze::x86::X86Cpu;
 
 #define TRAPEZE_RT extern "C" __attribute__((always_inline, used))
 
-TRAPEZE_RT bool trapeze_rt_enter(X86Cpu& c, uint32_t cs_base, uint32_t last, uint8_t flat_segs, uint8_t cpl) {
-    return TraceRuntime::enter(c, cs_base, last, flat_segs, cpl);
+TRAPEZE_RT bool trapeze_rt_enter(X86Cpu& c, uint32_t cs_base, uint32_t cs_limit, uint16_t ss_attr,
+                                 uint8_t flat_segs, uint8_t cpl) {
+    return TraceRuntime::enter(c, cs_base, cs_limit, ss_attr, flat_segs, cpl);
 }
 TRAPEZE_RT void trapeze_rt_entered(X86Cpu& c) { TraceRuntime::entered(c); }
 TRAPEZE_RT void trapeze_rt_missed(X86Cpu& c) { TraceRuntime::missed(c); }
 TRAPEZE_RT void trapeze_rt_begin(X86Cpu& c, uint32_t next_eip) { TraceRuntime::begin(c, next_eip); }
 TRAPEZE_RT bool trapeze_rt_commit(X86Cpu& c) { return TraceRuntime::commit(c); }
+TRAPEZE_RT void trapeze_rt_continued(X86Cpu& c) { TraceRuntime::continued(c); }
 TRAPEZE_RT uint64_t trapeze_rt_epoch(X86Cpu& c) { return TraceRuntime::epoch(c); }
 TRAPEZE_RT uint32_t trapeze_rt_eip(X86Cpu& c) { return TraceRuntime::eip(c); }
 TRAPEZE_RT bool trapeze_rt_next(X86Cpu& c, uint64_t* tsc_base, uint64_t epoch, uint64_t widest) {

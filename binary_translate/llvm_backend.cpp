@@ -17,6 +17,7 @@
 #include "binary_translate/llvm_backend.h"
 
 #include <dlfcn.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <chrono>
@@ -388,6 +389,9 @@ private:
     std::unordered_map<uintptr_t, Function*> handler_cache_;
     uint64_t seq_ = 0;
     uint64_t object_bytes_ = 0;
+    // TRAPEZE_JIT_PERFMAP=1: each trace's code range and entry in /tmp/perf-PID.map, the
+    // format `perf report` reads for code it has no symbols of (docs/jit.md).
+    std::FILE* perf_map_ = nullptr;
 
     std::mutex m_;
     std::condition_variable cv_;
@@ -432,9 +436,9 @@ bool LlvmBackend::start(std::string& why) {
     blind_fields_ = read_field_ranges(*master_, "trapeze_rt_accessor_blind_fields");
     write_through_fields_ = read_field_ranges(*master_, "trapeze_rt_write_through_fields");
     specialised_fields_ = read_field_ranges(*master_, "trapeze_rt_specialised_fields");
-    if (specialised_fields_.ranges.size() != 6 * 4 + 1) {
+    if (specialised_fields_.ranges.size() != 6 * 4 + 3) {
         why = "semantics bitcode: trapeze_rt_specialised_fields lists " +
-              std::to_string(specialised_fields_.ranges.size()) + " fields, not 25";
+              std::to_string(specialised_fields_.ranges.size()) + " fields, not 27";
         return false;
     }
     // llvm-link renames a local symbol that two files define: such names are ambiguous.
@@ -477,6 +481,11 @@ bool LlvmBackend::start(std::string& why) {
     }
     jit_ = std::move(*jit);
     jit_->getMainJITDylib().addGenerator(std::make_unique<HostGenerator>());
+    if (const char* v = std::getenv("TRAPEZE_JIT_PERFMAP"); v && *v && std::string(v) != "0") {
+        const std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
+        perf_map_ = std::fopen(path.c_str(), "w");
+        if (!perf_map_) std::fprintf(stderr, "trapeze: TRAPEZE_JIT_PERFMAP: cannot write %s\n", path.c_str());
+    }
     jit_->getObjTransformLayer().setTransform(
         [this](std::unique_ptr<MemoryBuffer> obj) -> Expected<std::unique_ptr<MemoryBuffer>> {
             if (const char* dump = std::getenv("TRAPEZE_JIT_DUMP")) {
@@ -632,6 +641,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     Function* rt_missed = runtime("trapeze_rt_missed");
     Function* rt_begin = runtime("trapeze_rt_begin");
     Function* rt_commit = runtime("trapeze_rt_commit");
+    Function* rt_continued = runtime("trapeze_rt_continued");
     Function* rt_epoch = runtime("trapeze_rt_epoch");
     Function* rt_eip = runtime("trapeze_rt_eip");
     Function* rt_next = runtime("trapeze_rt_next");
@@ -672,7 +682,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     // Entry: CS base and limit, then the block whose EIP matches (any block of the trace
     // may be entered: the engine installs the trace in each of them).
     b.SetInsertPoint(entry);
-    Value* ok = b.CreateCall(rt_enter, {cast_cpu(rt_enter), b.getInt32(r.cs_base), b.getInt32(r.last),
+    Value* ok = b.CreateCall(rt_enter, {cast_cpu(rt_enter), b.getInt32(r.cs_base), b.getInt32(r.cs_limit), b.getInt16(r.ss_attr),
                                         b.getInt8(r.flat_segs), b.getInt8(r.cpl)});
     BasicBlock* which = BasicBlock::Create(C, "which", T);
     b.CreateCondBr(ok, which, miss);
@@ -736,6 +746,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
             BasicBlock* cont = BasicBlock::Create(C, "", T);
             b.CreateCondBr(end, exit, cont);
             b.SetInsertPoint(cont);
+            b.CreateCall(rt_continued, {cast_cpu(rt_continued)});
             eip = next;
         }
         // Between blocks: where to, then the run loop's checks, then the next block if it
@@ -1027,7 +1038,7 @@ void promote_cpu_state(Function& f, AAResults& aa, const FieldRanges& blind_fiel
 }
 
 // The field values a request's entry guard establishes: each flat segment's base, seg_lo_
-// and seg_end_ (0, 0, 4 GB, 4 GB), and the CPL.
+// and seg_end_ (0, 0, 4 GB, 4 GB), the CPL, the CS limit and the SS attributes.
 std::vector<FieldConstant> LlvmBackend::specialisation(const TraceRequest& r) const {
     std::vector<FieldConstant> out;
     if (std::getenv("TRAPEZE_JIT_NOSPECIALISE")) return out;  // (the guard stays: for measuring)
@@ -1043,6 +1054,8 @@ std::vector<FieldConstant> LlvmBackend::specialisation(const TraceRequest& r) co
         field(4 * seg + 3, uint64_t{1} << 32);
     }
     field(24, r.cpl);
+    field(25, r.cs_limit);
+    field(26, r.ss_attr);
     return out;
 }
 
@@ -1070,6 +1083,15 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
             if (!more) break;
         }
     };
+    // The entry guard stays a call until the CPU state is promoted: promote_cpu_state starts
+    // the fields the trace is specialised on as the constants the guard checks them to be,
+    // and the guard's own loads of those fields must read memory (inlined, they would be
+    // promoted too, and the guard would fold to true).
+    Function* guard = m.getFunction("trapeze_rt_enter");
+    if (guard) {
+        guard->removeFnAttr(Attribute::AlwaysInline);
+        guard->addFnAttr(Attribute::NoInline);
+    }
     // 1. Inline the handlers and the glue into the trace function, and fold what the
     //    constant instructions and the forwarded state make constant (condition codes,
     //    register numbers, the previous instruction's lazy flags)...
@@ -1085,7 +1107,8 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
     // ...so that inlining the helpers (eval_condition, compute_arith_flags...) clones only
     // the paths that remain.
     for (Function& f : m)
-        if (f.hasFnAttribute("trapeze-helper")) f.addFnAttr(Attribute::AlwaysInline);
+        if (f.hasFnAttribute("trapeze-helper") && !f.hasFnAttribute(Attribute::NoInline))  // (not the guard)
+            f.addFnAttr(Attribute::AlwaysInline);
     inline_all();
     lap("inline");
     if (g_timer && g_timer->on) g_timer->line += " [" + std::to_string(trace.getInstructionCount()) + " insns]";
@@ -1127,10 +1150,23 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
                           std::getenv("TRAPEZE_JIT_NOBLIND") ? FieldRanges{} : blind_fields_,
                           std::getenv("TRAPEZE_JIT_NOTHROUGH") ? FieldRanges{} : write_through_fields_,
                           specialisation(r));
+    guard = m.getFunction("trapeze_rt_enter");
+    if (guard) {  // now the guard's loads read the fields in memory, as they must
+        guard->removeFnAttr(Attribute::NoInline);
+        guard->addFnAttr(Attribute::AlwaysInline);
+        ModulePassManager mpm;
+        mpm.addPass(AlwaysInlinerPass(false));
+        mpm.run(m, mam);
+    }
     fam.invalidate(trace, PreservedAnalyses::none());
     lap("promote");
     {
         FunctionPassManager clean;
+        // Promotion turns a field that a slow call may change (end_block after a guest store:
+        // self-modifying code) into a phi of "unchanged" on the fast path and a reload after
+        // the call; jump threading moves the test that follows onto the slow path (loop
+        // guest: 229 host instructions an iteration against 243).
+        clean.addPass(JumpThreadingPass());
         clean.addPass(InstCombinePass());
         clean.addPass(SimplifyCFGPass());
         clean.addPass(EarlyCSEPass(true));
@@ -1185,6 +1221,11 @@ TraceResult LlvmBackend::compile(const TraceRequest& r) {
             out.code = std::make_shared<OrcCode>(rt);
             out.code_bytes = object_bytes_;
             lap("codegen");
+            if (perf_map_) {
+                std::fprintf(perf_map_, "%llx %llx %s_%x:%x\n", (unsigned long long)sym->getAddress(),
+                             (unsigned long long)object_bytes_, name.c_str(), r.cs_base, r.blocks[0].eip);
+                std::fflush(perf_map_);
+            }
         } else {
             out.error = toString(sym.takeError());
         }
@@ -1221,6 +1262,8 @@ std::string trace_key(const TraceRequest& r) {
     auto put = [&k](auto v) { k.append(reinterpret_cast<const char*>(&v), sizeof v); };
     put(r.cs_base);
     put(r.last);
+    put(r.cs_limit);
+    put(r.ss_attr);
     put(r.flat_segs);
     put(r.cpl);
     for (const TraceBlock& b : r.blocks) {

@@ -23,10 +23,14 @@ struct TraceBlock {
 struct TraceRequest {
     std::vector<TraceBlock> blocks;  // blocks[0] is the entry
     uint32_t cs_base = 0;
-    uint32_t last = 0;               // highest EIP of any byte of the trace (CS limit guard)
-    // Specialisation, guarded at entry: the data segments (bit per segment register) that
-    // were flat when the trace was requested (X86Cpu::flat_segments), and the CPL. The code
-    // uses base 0 and no limit for those, and the CPL's soft TLB.
+    uint32_t last = 0;               // highest EIP of any byte of the trace (<= cs_limit)
+    // Specialisation, guarded at entry: the CS limit, the SS attributes, the data segments
+    // (bit per segment register) that were flat when the trace was requested
+    // (X86Cpu::flat_segments), and the CPL. The code uses base 0 and no limit for those, the
+    // CPL's soft TLB, the CS limit as a constant (a jump's limit check folds when its target
+    // is known) and the stack's address size (SS.B) as a constant.
+    uint32_t cs_limit = 0xFFFFFFFF;
+    uint16_t ss_attr = 0;
     uint8_t flat_segs = 0;
     uint8_t cpl = 0;
 };

@@ -87,8 +87,11 @@ public:
     }
 
     void collect_garbage() { graveyard_.clear(); }
-    // Changes whenever a block is dropped: engines holding block pointers (chains) compare it.
+    // Changes whenever a block is dropped, and whenever the CPU says that the linear->block
+    // mapping may have changed (bump_generation: a TLB flush): engines holding block pointers
+    // (chains, compiled traces between blocks) compare it.
     uint64_t generation() const { return generation_; }
+    void bump_generation() { generation_++; }
     size_t size() const { return map_.size(); }
 
     BlockCacheStats stats;

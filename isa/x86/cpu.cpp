@@ -224,13 +224,13 @@ void X86Cpu::drop_write_entries(uint64_t phys_page) {
 }
 
 void X86Cpu::flush_tlb() {
-    chain_epoch_++;
+    bump_epoch();
     for (unsigned u = 0; u < 2; ++u)
         for (unsigned i = 0; i < kTlbSize; ++i) tlb_[u][i] = TlbEntry{}, tlb_phys_[u][i] = TlbPhys{};
 }
 
 void X86Cpu::invalidate_page(uint32_t lin) {
-    chain_epoch_++;
+    bump_epoch();
     const unsigned i = (lin >> 12) & (kTlbSize - 1);
     for (unsigned u = 0; u < 2; ++u)
         if (tlb_phys_[u][i].tag == (lin & ~0xFFFu)) tlb_[u][i] = TlbEntry{}, tlb_phys_[u][i] = TlbPhys{};

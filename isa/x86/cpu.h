@@ -235,22 +235,22 @@ public:
     template <unsigned S>
     uint32_t read(unsigned seg, uint32_t off) {
         const uint32_t lin = s.seg[seg].base + off;
-        if (segment_allows(seg, off, S, false))
-            if (const uint8_t* p = tlb_host<S, false>(lin, user_access())) {
-                uint32_t v = 0;
-                std::memcpy(&v, p, S);
-                return v;
-            }
+        uint8_t* p;
+        if (segment_allows_fast(seg, off, S, false) && tlb_host<S, false>(lin, user_access(), p)) {
+            uint32_t v = 0;
+            std::memcpy(&v, p, S);
+            return v;
+        }
         return read_slow(seg, off, S);
     }
     template <unsigned S>
     void write(unsigned seg, uint32_t off, uint32_t v) {
         const uint32_t lin = s.seg[seg].base + off;
-        if (segment_allows(seg, off, S, true))
-            if (uint8_t* p = tlb_host<S, true>(lin, user_access())) {
-                std::memcpy(p, &v, S);
-                return;
-            }
+        uint8_t* p;
+        if (segment_allows_fast(seg, off, S, true) && tlb_host<S, true>(lin, user_access(), p)) {
+            std::memcpy(p, &v, S);
+            return;
+        }
         write_slow(seg, off, v, S);
     }
     uint32_t read_slow(unsigned seg, uint32_t off, unsigned size);
@@ -270,18 +270,24 @@ public:
 
     bool user_access() const { return s.cpl == 3; }
 
-    // The soft TLB's fast path: the host address of [lin, lin+S) when it lies in one page
-    // that the TLB maps for this kind of access, else nullptr (the caller takes its slow path).
+    // The soft TLB's fast path: true, with the host address of [lin, lin+S) in host, when
+    // that range lies in one page that the TLB maps for this kind of access; else false (the
+    // caller takes its slow path). One compare covers the page and the page crossing: the
+    // tag of lin's entry must be the page of the access's last byte. (An access that wraps
+    // at 4 GB ends on page 0, whose entry is not lin's; an empty entry's tag is odd.) The
+    // result is a flag rather than a null pointer so that a compiled trace branches on the
+    // compare alone.
     template <unsigned S, bool Write>
-    uint8_t* tlb_host(uint32_t lin, bool user) const {
-        if ((lin & 0xFFF) > 0x1000 - S) return nullptr;
+    bool tlb_host(uint32_t lin, bool user, uint8_t*& host) const {
         const TlbEntry& e = tlb_[user][(lin >> 12) & (kTlbSize - 1)];
-        if ((Write ? e.tag_write : e.tag_read) != (lin & ~0xFFFu)) return nullptr;
-        return reinterpret_cast<uint8_t*>(e.addend + lin);
+        if ((Write ? e.tag_write : e.tag_read) != ((lin + (S - 1)) & ~0xFFFu)) return false;
+        host = reinterpret_cast<uint8_t*>(e.addend + lin);
+        return true;
     }
     template <unsigned S>
     uint32_t read_linear(uint32_t lin, bool user) {
-        if (const uint8_t* p = tlb_host<S, false>(lin, user)) {
+        uint8_t* p;
+        if (tlb_host<S, false>(lin, user, p)) {
             uint32_t v = 0;
             std::memcpy(&v, p, S);
             return v;
@@ -290,7 +296,8 @@ public:
     }
     template <unsigned S>
     void write_linear(uint32_t lin, uint32_t v, bool user) {
-        if (uint8_t* p = tlb_host<S, true>(lin, user)) {
+        uint8_t* p;
+        if (tlb_host<S, true>(lin, user, p)) {
             std::memcpy(p, &v, S);
             return;
         }
@@ -316,6 +323,14 @@ public:
     // type is not allowed (see seg_lo_). off < lo wraps off-lo above any end.
     bool segment_allows(unsigned seg, uint32_t off, unsigned size, bool write) const {
         return uint64_t{uint32_t(off - seg_lo_[seg])} + size <= seg_end_[write][seg];
+    }
+    // segment_allows for the fast path of read and write, which go on to tlb_host: a flat
+    // segment (base 0, 4 GB, the access allowed) needs no test of its own there, since an
+    // access past 4 GB wraps and misses the TLB, and the slow path checks the segment again.
+    // In a trace specialised for flat segments lo and end are constants and this folds away.
+    bool segment_allows_fast(unsigned seg, uint32_t off, unsigned size, bool write) const {
+        if (seg_lo_[seg] == 0 && seg_end_[write][seg] == (uint64_t{1} << 32)) return true;
+        return segment_allows(seg, off, size, write);
     }
     void check_segment(unsigned seg, uint32_t off, unsigned size, bool write) const {
         if (!segment_allows(seg, off, size, write)) segment_fault(seg, off, size, write);
@@ -438,7 +453,11 @@ private:
     Block* chained_block(Block* prev);
     Block* chain_miss(Block* prev);
     void feed_engine(Block& b);
-    uint64_t epoch() const { return chain_epoch_ + (cache_.generation() << 32); }
+    // Chains and compiled traces hold while this is unchanged: blocks dropped, or the linear
+    // -> block mapping changed (bump_epoch). One counter, so that a trace tests it with one
+    // load between blocks.
+    uint64_t epoch() const { return cache_.generation(); }
+    void bump_epoch() { cache_.bump_generation(); }
     Block* build_block(uint32_t lin, uint64_t phys);
     void execute_block(Block& b);
     void execute_block_hooked(Block& b, size_t max_insns = SIZE_MAX);
@@ -506,7 +525,6 @@ private:
     uint32_t pending_db_ = 0;        // DR6 B0-B3 bits hit by data accesses this instruction
     void check_data_breakpoints(uint32_t lin, unsigned size, bool write);
     void check_code_breakpoints();
-    uint64_t chain_epoch_ = 0;       // bumped whenever linear->block mappings may change
     uint64_t deliveries_ = 0;        // events delivered (single-step bookkeeping)
     int fault_depth_ = 0;
     uint8_t first_fault_ = 0;

@@ -143,7 +143,7 @@ void X86Monitor::to_real() {
     virt_.real_seg = s.seg;
     cpu_.monitor_real_ = true;
     for (unsigned i = 0; i < 6; ++i) cpu_.refresh_segcheck(i);
-    cpu_.chain_epoch_++;
+    cpu_.bump_epoch();
     cpu_.end_block = true;
 }
 

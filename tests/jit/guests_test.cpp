@@ -63,6 +63,23 @@ TEST_CASE("traces specialised for flat segments are not run when DS is not flat"
     CHECK(st.guard_misses > 0);  // the flat traces were refused while DS was based
 }
 
+TEST_CASE("traces specialised for a 32-bit stack and a CS limit are not run with others") {
+    for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("stack_cs", quantum);
+    GuestMachine m(guest("stack_cs"), true);
+    auto r = m.cpu().run(10'000'000);
+    CHECK(r.reason == cpu::StopReason::kHaltedNoWake);
+    // On the 16-bit stack (SP 0x8000, ESP's high half 0x0007) `call mix`, after `call work`
+    // and two pushes, pushed its return address at SS:0x7FF0, and the phase ended with ESP
+    // balanced at 0x78000 (with ESP as the stack pointer those would have gone to 0x77FF0).
+    CHECK(m.bench.peek32(0x7FF0) == m.result(4));
+    CHECK(m.result(3) == 0x78000);
+    CHECK(m.bench.peek32(0x20000 + 16) == 0x80000 - 20);  // mix's ESP, the 32-bit stack again
+    CHECK(m.result(1) == m.result(2));  // #GP at the branch past the CS limit
+    bt::JitStats st = m.jit->stats();
+    CHECK(st.traces_compiled > 0);
+    CHECK(st.guard_misses > 0);
+}
+
 // Raises IRQ 0 (vector 0x20) every `period` instructions of the CPU it watches. Polled: the
 // CPU asks it between blocks, so compiled traces leave at every block boundary with IF set.
 struct PolledIrq : x86::InterruptSource {
