@@ -53,7 +53,7 @@ public:
     Engine(x86::X86Cpu& cpu, const JitOptions& opts, Backend* backend)
         : cpu_(cpu), opts_(opts), backend_(backend), sh_(std::make_shared<Shared>()) {
         threshold = opts.threshold ? opts.threshold : 1;
-        std::copy(cpu.trace_counters(), cpu.trace_counters() + 3, base_);
+        std::copy(cpu.trace_counters(), cpu.trace_counters() + 4, base_);
         sh_->ready = &ready;
         cpu_.set_trace_engine(this);
     }
@@ -109,7 +109,7 @@ private:
     Backend* backend_;
     std::shared_ptr<Shared> sh_;
     JitStats st_;
-    uint64_t base_[3];  // the CPU's counters when the engine was attached
+    uint64_t base_[4];  // the CPU's counters when the engine was attached
     std::vector<Pending> pending_;
 };
 
@@ -300,6 +300,7 @@ JitStats Engine::stats() const {
     s.entries = c[0] - base_[0];
     s.guard_misses = c[1] - base_[1];
     s.chain_hits = c[2] - base_[2];
+    s.trace_jumps = c[3] - base_[3];
     s.invalidations = sh_->invalidations;
     return s;
 }
@@ -348,8 +349,9 @@ std::string format_stats(const JitStats& s) {
                        s.handlers_inlined, s.handlers_called);
     out += fmt::format("jit: compile time (CPU): {:.1f} ms ({:.2f} ms per trace); code: {} bytes ({:.0f} per trace)\n",
                        s.compile_seconds * 1e3, s.compile_seconds * 1e3 / n, s.code_bytes, s.code_bytes / n);
-    out += fmt::format("jit: execution: {} trace entries, {} chain hits, {} guard misses; {} compiled blocks invalidated\n",
-                       s.entries, s.chain_hits, s.guard_misses, s.invalidations);
+    out += fmt::format("jit: execution: {} trace entries, {} chain hits ({} of them from trace to trace), {} guard "
+                       "misses; {} compiled blocks invalidated\n",
+                       s.entries, s.chain_hits, s.trace_jumps, s.guard_misses, s.invalidations);
     if (!s.last_error.empty()) out += fmt::format("jit: last compile error: {}\n", s.last_error);
     return out;
 }

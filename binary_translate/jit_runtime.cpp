@@ -10,7 +10,7 @@ namespace trapeze::x86 {
 struct TraceRuntime {
     // X86Cpu::trace_counters(), for -d jit. (In the CPU, so that the code of a trace does not
     // depend on the engine and can be shared by CPUs.)
-    enum { kEntries = 0, kGuardMisses = 1, kTransitions = 2 };
+    enum { kEntries = 0, kGuardMisses = 1, kTransitions = 2, kTraceJumps = 3 };
     static uint64_t* counters(X86Cpu& c) { return c.trace_counters_; }
 
     // A trace was compiled for one CS base and limit, with every block inside the limit (so
@@ -28,7 +28,12 @@ struct TraceRuntime {
         ++counters(c)[kEntries];
         c.end_block = false;  // as the run loop left it; lets LLVM fold the per-insn tests
     }
-    static void missed(X86Cpu& c) { ++counters(c)[kGuardMisses]; }
+    // The guard refused: 0 (the run loop interprets the block) unless this trace was jumped
+    // to from another (chain_target) that ran since the run loop's call.
+    static int missed(X86Cpu& c, uint64_t entry_icount) {
+        ++counters(c)[kGuardMisses];
+        return c.icount_ != entry_icount;
+    }
     // execute_block, one instruction: next_eip, the handler, commit, end_block.
     static void begin(X86Cpu& c, uint32_t next_eip) { c.next_eip = next_eip; }
     static bool commit(X86Cpu& c) {
@@ -98,8 +103,8 @@ struct TraceRuntime {
     // whole, because the run loop interprets the block the limit falls in. The TSC is left
     // alone, as the run loop leaves it between chained blocks: every reader goes through
     // X86Cpu::tsc_now(), exact at any instruction, and the run loop syncs s.tsc after the
-    // trace returns or a fault leaves it (tsc_base is that sync's base, X86Cpu::tsc_icount_).
-    static bool next(X86Cpu& c, uint64_t* /*tsc_base*/, uint64_t epoch, uint64_t widest) {
+    // trace returns or a fault leaves it.
+    static bool next(X86Cpu& c, uint64_t epoch, uint64_t widest) {
         // (icount_ + widest cannot wrap: both are far below 2^63.)
         if (c.icount_ + widest > c.insn_limit_ || c.nmi_pending_ || c.epoch() != epoch)
             return false;
@@ -108,6 +113,22 @@ struct TraceRuntime {
         if ((c.s.eflags & IF) && (c.intr_pin_ || c.irq_polled_)) return false;
         ++counters(c)[kTransitions];
         return true;
+    }
+    // After next() said yes, for a block outside this trace: the trace the run loop would
+    // call for it, if it has entered one at this EIP in this epoch (X86Cpu::trace_jumps_),
+    // so that the trace jumps straight there. The run loop would call it only if the block
+    // fits under the instruction limit whole (next() checked this trace's widest block, the
+    // next one may be longer) and nothing observes execution (hooks, breakpoints, TF/RF:
+    // the run loop's hooked path). That trace's own guard checks the rest of the state.
+    static NativeTrace chain_target(X86Cpu& c, uint64_t epoch) {
+        if (c.icount_ + X86Cpu::kMaxBlockInsns > c.insn_limit_ || c.observed_ || (c.s.eflags & (TF | RF)))
+            return nullptr;
+        const uint32_t eip = c.s.eip;
+        const X86Cpu::TraceJump& j = c.trace_jumps_[X86Cpu::trace_jump_index(eip)];
+        if (j.eip != eip || j.epoch != epoch || j.cs_base != c.s.seg[CS].base || j.context != c.link_context())
+            return nullptr;
+        ++counters(c)[kTraceJumps];
+        return j.fn;
     }
 };
 
@@ -124,14 +145,17 @@ TRAPEZE_RT bool trapeze_rt_enter(X86Cpu& c, uint32_t cs_base, uint32_t cs_limit,
     return TraceRuntime::enter(c, cs_base, cs_limit, ss_attr, flat_segs, cpl);
 }
 TRAPEZE_RT void trapeze_rt_entered(X86Cpu& c) { TraceRuntime::entered(c); }
-TRAPEZE_RT void trapeze_rt_missed(X86Cpu& c) { TraceRuntime::missed(c); }
+TRAPEZE_RT int trapeze_rt_missed(X86Cpu& c, uint64_t entry_icount) { return TraceRuntime::missed(c, entry_icount); }
 TRAPEZE_RT void trapeze_rt_begin(X86Cpu& c, uint32_t next_eip) { TraceRuntime::begin(c, next_eip); }
 TRAPEZE_RT bool trapeze_rt_commit(X86Cpu& c) { return TraceRuntime::commit(c); }
 TRAPEZE_RT void trapeze_rt_continued(X86Cpu& c) { TraceRuntime::continued(c); }
 TRAPEZE_RT uint64_t trapeze_rt_epoch(X86Cpu& c) { return TraceRuntime::epoch(c); }
 TRAPEZE_RT uint32_t trapeze_rt_eip(X86Cpu& c) { return TraceRuntime::eip(c); }
-TRAPEZE_RT bool trapeze_rt_next(X86Cpu& c, uint64_t* tsc_base, uint64_t epoch, uint64_t widest) {
-    return TraceRuntime::next(c, tsc_base, epoch, widest);
+TRAPEZE_RT bool trapeze_rt_next(X86Cpu& c, uint64_t epoch, uint64_t widest) {
+    return TraceRuntime::next(c, epoch, widest);
+}
+TRAPEZE_RT trapeze::x86::NativeTrace trapeze_rt_chain_target(X86Cpu& c, uint64_t epoch) {
+    return TraceRuntime::chain_target(c, epoch);
 }
 // Never called: the trace builder reads the field offsets out of its body. The CPU fields that
 // the out-of-line memory accessors (X86Cpu::read_slow, write_slow, read_linear_slow,

@@ -645,6 +645,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     Function* rt_epoch = runtime("trapeze_rt_epoch");
     Function* rt_eip = runtime("trapeze_rt_eip");
     Function* rt_next = runtime("trapeze_rt_next");
+    Function* rt_chain_target = runtime("trapeze_rt_chain_target");
     if (!imp.error().empty()) {
         out.error = "trace runtime: " + imp.error();
         return nullptr;
@@ -653,8 +654,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     Type* i32 = Type::getInt32Ty(C);
     Type* i64 = Type::getInt64Ty(C);
     Type* cpu_ptr = rt_enter->getFunctionType()->getParamType(0);
-    Type* i64_ptr = PointerType::getUnqual(i64);
-    auto* fty = FunctionType::get(i32, {cpu_ptr, i64_ptr}, false);
+    auto* fty = FunctionType::get(i32, {cpu_ptr, i64}, false);  // x86::NativeTrace
     Function* T = Function::Create(fty, GlobalValue::ExternalLinkage, name, M.get());
     // Same code generation attributes as the semantics, and unwind tables: guest faults are
     // C++ exceptions thrown through this frame.
@@ -664,7 +664,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     T->addFnAttr(Attribute::UWTable);
 
     Argument* cpu = T->getArg(0);
-    Argument* tsc_base = T->getArg(1);
+    Argument* entry_icount = T->getArg(1);
 
     IRBuilder<> b(C);
     auto cast_cpu = [&](Function* f) { return b.CreatePointerCast(cpu, f->getFunctionType()->getParamType(0)); };
@@ -687,10 +687,14 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     BasicBlock* which = BasicBlock::Create(C, "which", T);
     b.CreateCondBr(ok, which, miss);
     b.SetInsertPoint(miss);
-    b.CreateCall(rt_missed, {cast_cpu(rt_missed)});
-    b.CreateRet(b.getInt32(0));
+    b.CreateRet(b.CreateCall(rt_missed, {cast_cpu(rt_missed), entry_icount}));
     b.SetInsertPoint(exit);
     b.CreateRet(b.getInt32(1));
+    // Leaving for a block outside the trace, where the run loop would go straight on: jump
+    // to the trace it last entered there, if any (chain_target), as a tail call so that a
+    // chain of traces runs in one frame; else return to the run loop.
+    BasicBlock* chain = BasicBlock::Create(C, "chain", T);
+    BasicBlock* jump = BasicBlock::Create(C, "jump", T);
     b.SetInsertPoint(which);
     Value* entry_eip = b.CreateCall(rt_eip, {cast_cpu(rt_eip)});
     SwitchInst* entry_sw = b.CreateSwitch(entry_eip, miss, unsigned(r.blocks.size()));
@@ -752,13 +756,20 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
         // Between blocks: where to, then the run loop's checks, then the next block if it
         // is part of this trace.
         Value* target = b.CreateCall(rt_eip, {cast_cpu(rt_eip)});
-        Value* go = b.CreateCall(rt_next, {cast_cpu(rt_next), tsc_base, epoch, b.getInt64(widest)});
+        Value* go = b.CreateCall(rt_next, {cast_cpu(rt_next), epoch, b.getInt64(widest)});
         BasicBlock* dispatch = BasicBlock::Create(C, "dispatch", T);
         b.CreateCondBr(go, dispatch, exit);
         b.SetInsertPoint(dispatch);
-        SwitchInst* sw = b.CreateSwitch(target, exit, unsigned(r.blocks.size()));
+        SwitchInst* sw = b.CreateSwitch(target, chain, unsigned(r.blocks.size()));
         for (size_t k = 0; k < r.blocks.size(); ++k) sw->addCase(b.getInt32(r.blocks[k].eip), heads[k]);
     }
+    b.SetInsertPoint(chain);
+    Value* next_fn = b.CreateCall(rt_chain_target, {cast_cpu(rt_chain_target), epoch});
+    b.CreateCondBr(b.CreateIsNull(next_fn), exit, jump);
+    b.SetInsertPoint(jump);
+    CallInst* tail = b.CreateCall(fty, b.CreatePointerCast(next_fn, PointerType::getUnqual(fty)), {cpu, entry_icount});
+    tail->setTailCallKind(CallInst::TCK_MustTail);
+    b.CreateRet(tail);
 
     std::string err;
     raw_string_ostream es(err);
@@ -771,11 +782,11 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
 
 // What a memory access in a trace touches, by the object its address is based on. Guest
 // memory (host pointers the soft TLB hands out: inttoptr of a computed address), the CPU
-// object (the trace's argument), the counters (inttoptr of a constant) and the run loop's TSC
-// base are disjoint; telling LLVM so lets it keep guest registers, EIP, the instruction count
+// object (the trace's argument) and the counters (inttoptr of a constant) are disjoint;
+// telling LLVM so lets it keep guest registers, EIP, the instruction count
 // and end_block in host registers across guest loads and stores. Accesses it cannot place
 // (through pointers loaded from memory, for instance) are left alone.
-enum class Region { kUnknown, kCpu, kGuest, kCounters, kTscBase };
+enum class Region { kUnknown, kCpu, kGuest, kCounters };
 
 // Whether an integer may carry a pointer's value (a ptrtoint somewhere in the expression that
 // computes it). Loads and calls end the search (a value from memory, e.g. a TLB addend or a
@@ -807,10 +818,9 @@ bool derived_from_pointer(const Value* root) {
     return false;
 }
 
-Region classify(const Value* ptr, const Argument* cpu, const Argument* tsc_base) {
+Region classify(const Value* ptr, const Argument* cpu) {
     const Value* obj = getUnderlyingObject(ptr, 0);
     if (obj == cpu) return Region::kCpu;
-    if (obj == tsc_base) return Region::kTscBase;
     if (const auto* c = dyn_cast<ConstantExpr>(obj))
         if (c->getOpcode() == Instruction::IntToPtr && isa<ConstantInt>(c->getOperand(0))) return Region::kCounters;
     if (const auto* i = dyn_cast<IntToPtrInst>(obj))
@@ -823,26 +833,26 @@ MDNode* annotate_aliasing(Function& f) {
     LLVMContext& C = f.getContext();
     MDBuilder mdb(C);
     MDNode* domain = mdb.createAnonymousAliasScopeDomain("trapeze.trace");
-    MDNode* scopes[5] = {nullptr};
-    const char* names[5] = {"", "cpu", "guest", "counters", "tsc"};
-    for (int k = 1; k < 5; ++k) scopes[k] = mdb.createAnonymousAliasScope(domain, names[k]);
-    MDNode* scope_list[5] = {nullptr};
-    MDNode* noalias_list[5] = {nullptr};
-    for (int k = 1; k < 5; ++k) {
+    constexpr int kRegions = 4;
+    MDNode* scopes[kRegions] = {nullptr};
+    const char* names[kRegions] = {"", "cpu", "guest", "counters"};
+    for (int k = 1; k < kRegions; ++k) scopes[k] = mdb.createAnonymousAliasScope(domain, names[k]);
+    MDNode* scope_list[kRegions] = {nullptr};
+    MDNode* noalias_list[kRegions] = {nullptr};
+    for (int k = 1; k < kRegions; ++k) {
         scope_list[k] = MDNode::get(C, {scopes[k]});
         SmallVector<Metadata*, 4> others;
-        for (int o = 1; o < 5; ++o)
+        for (int o = 1; o < kRegions; ++o)
             if (o != k) others.push_back(scopes[o]);
         noalias_list[k] = MDNode::get(C, others);
     }
     const Argument* cpu = f.getArg(0);
-    const Argument* tsc_base = f.getArg(1);
     for (Instruction& i : instructions(f)) {
         const Value* ptr = nullptr;
         if (auto* l = dyn_cast<LoadInst>(&i)) ptr = l->getPointerOperand();
         else if (auto* s = dyn_cast<StoreInst>(&i)) ptr = s->getPointerOperand();
         if (!ptr) continue;
-        int k = int(classify(ptr, cpu, tsc_base));
+        int k = int(classify(ptr, cpu));
         if (k == 0) continue;
         i.setMetadata(LLVMContext::MD_alias_scope, scope_list[k]);
         i.setMetadata(LLVMContext::MD_noalias, noalias_list[k]);
@@ -933,8 +943,8 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
     // What each instruction touches, worked out once for all fields: most of a trace's
     // memory instructions are accesses to the CPU object at a constant offset (whose overlap
     // with a field is a subtraction) or to a region annotate_aliasing marked as disjoint from
-    // it (guest memory, the counters, the TSC base); only the rest (calls, accesses it could
-    // not place) go to alias analysis, whose queries were most of this function's time.
+    // it (guest memory, the counters); only the rest (calls, accesses it could not place)
+    // go to alias analysis, whose queries were most of this function's time.
     struct Touch {
         enum Kind : uint8_t { kNone, kCpuField, kElsewhere, kAsk } kind = kNone;
         bool writes = false;
@@ -1072,6 +1082,7 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
             list.push_back(cur);
         }
         for (Instruction* i : syncs_after) {   // and take whatever is there afterwards
+            if (auto* call = dyn_cast<CallInst>(i); call && call->isMustTailCall()) continue;  // (only ret follows)
             IRBuilder<> rb(i->getNextNode());
             LoadInst* again = rb.CreateLoad(loc.ty, p);
             list.push_back(rb.CreateStore(again, p));
@@ -1258,6 +1269,16 @@ TraceResult LlvmBackend::compile(const TraceRequest& r) {
         if (dump) write(".ll");
         optimize(*M, *M->getFunction(name), r);
         if (dump) write(".opt.ll");
+        // (Cheap next to the rest; the passes after promotion must have kept the tail call a
+        // tail call, or a chain of traces would grow the host stack.)
+        std::string bad;
+        raw_string_ostream bs(bad);
+        if (verifyFunction(*M->getFunction(name), &bs)) {
+            out.error = "invalid trace IR after optimisation: " + bs.str();
+            out.seconds = thread_cpu_seconds() - t0;
+            g_timer = nullptr;
+            return out;
+        }
         orc::ResourceTrackerSP rt = jit_->getMainJITDylib().createResourceTracker();
         object_bytes_ = 0;
         if (Error e = jit_->addIRModule(rt, orc::ThreadSafeModule(std::move(M), tsc_))) {

@@ -644,14 +644,14 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
                         execute_block_hooked(*b, size_t(left));
                     else if (left < b->insns.size())
                         execute_block_hooked(*b, size_t(left));  // the run ends inside it
-                    else if (b->native && b->native(*this, &tsc_icount_)) {
+                    else if (b->native && run_native(*b)) {
                     } else {
                         if (engine_) feed_engine(*b);
                         execute_block(*b);
                     }
                 } else if (left < kMaxBlockInsns && left < b->insns.size()) [[unlikely]] {
                     execute_block_hooked(*b, size_t(left));  // the run ends inside it
-                } else if (b->native && b->native(*this, &tsc_icount_)) {
+                } else if (b->native && run_native(*b)) {
                 } else {
                     if (engine_) feed_engine(*b);
                     execute_block(*b);

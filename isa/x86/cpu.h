@@ -50,9 +50,12 @@ struct GuestWrite {
 };
 
 // Compiled code for a trace that starts at a block (installed by a TraceEngine). Returns 0
-// when its entry guard failed and nothing ran (the interpreter then runs the block), else 1.
-// tsc_base: the instruction count up to which the run loop has advanced the TSC.
-using NativeTrace = int (*)(X86Cpu& cpu, uint64_t* tsc_base);
+// when nothing ran (its entry guard refused the state: the interpreter then runs the block),
+// else 1. entry_icount: the instruction count when the run loop called it. A trace may jump
+// straight on to another (X86Cpu::trace_jumps_); if that one's guard refuses, it returns 1
+// when the count has moved since entry_icount (something ran: the run loop goes on from the
+// current state), else 0.
+using NativeTrace = int (*)(X86Cpu& cpu, uint64_t entry_icount);
 
 // A decoded basic block: straight-line instructions on one physical page, ending at a
 // control transfer, a serializing instruction or the page end.
@@ -181,7 +184,7 @@ public:
     uint8_t flat_segments() const { return flat_segs_; }
     uint32_t link_context() const { return (uint32_t(s.cpl) << 8) | mode_bits(); }
     // Counted by compiled code: trace entries, entry guard misses, block-to-block transfers
-    // that stayed in compiled code.
+    // that stayed in compiled code, and of those the jumps from one trace to another.
     const uint64_t* trace_counters() const { return trace_counters_; }
 
     X86State s;
@@ -449,6 +452,26 @@ private:
     static constexpr unsigned kTlbSize = 256;
     static constexpr unsigned kMaxBlockInsns = 64;  // build_block ends a block there
 
+    // Where the run loop last entered compiled code, by EIP: what a trace that leaves for a
+    // block outside itself looks up to jump straight to that block's trace instead of
+    // returning to the run loop (binary_translate/jit_runtime.cpp, chain_target). An entry
+    // holds while the epoch it was made in does: no block (so no code) has been dropped
+    // since, and the linear -> block mapping is the same.
+    struct TraceJump {
+        uint32_t eip = 0;
+        uint32_t cs_base = 0;
+        uint32_t context = ~0u;  // link_context()
+        uint64_t epoch = ~0ull;
+        NativeTrace fn = nullptr;
+    };
+    static constexpr unsigned kTraceJumps = 1024;
+    static unsigned trace_jump_index(uint32_t eip) { return (eip ^ (eip >> 10)) & (kTraceJumps - 1); }
+    std::array<TraceJump, kTraceJumps> trace_jumps_{};
+    bool run_native(Block& b) {
+        trace_jumps_[trace_jump_index(s.eip)] = {s.eip, s.seg[CS].base, link_context(), epoch(), b.native};
+        return b.native(*this, icount_);
+    }
+
     Block* fetch_block();
     Block* chained_block(Block* prev);
     Block* chain_miss(Block* prev);
@@ -513,7 +536,7 @@ private:
     uint64_t tsc_icount_ = 0;        // the instruction count s.tsc was last brought up to
     uint64_t insn_limit_ = UINT64_MAX;  // run()'s instruction limit (compiled traces check it)
     TraceEngine* engine_ = nullptr;
-    uint64_t trace_counters_[3] = {};
+    uint64_t trace_counters_[4] = {};
     uint64_t inhibit_until_ = 0;     // interrupts blocked while icount_ < this
     bool halted_ = false;
     bool nmi_pending_ = false;

@@ -80,6 +80,22 @@ TEST_CASE("traces specialised for a 32-bit stack and a CS limit are not run with
     CHECK(st.guard_misses > 0);
 }
 
+TEST_CASE("traces jump to one another and one whose guard refuses hands back to the run loop") {
+    for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("chain", quantum);
+    GuestMachine m(guest("chain"), true);
+    auto r = m.cpu().run(10'000'000);
+    CHECK(r.reason == cpu::StopReason::kHaltedNoWake);
+    // Both loops count ECX down to 1; the based loop's stores went 0x1000 higher. Each
+    // slot's last store is the lowest ECX that maps to it: slot 1's is 1, slot 200's 200.
+    CHECK(m.bench.peek32(0x20000 + 1 * 4) == 1);
+    CHECK(m.bench.peek32(0x1000 + 0x20000 + 1 * 4) == 1);
+    CHECK(m.bench.peek32(0x1000 + 0x20000 + 200 * 4) == 200);
+    CHECK(m.bench.peek32(0x20000 + 200 * 4) == 200);
+    bt::JitStats st = m.jit->stats();
+    CHECK(st.trace_jumps > 1000);  // the flat loop and the function, both ways
+    CHECK(st.guard_misses > 0);    // the flat function's trace, jumped to from the based loop
+}
+
 // Raises IRQ 0 (vector 0x20) every `period` instructions of the CPU it watches. Polled: the
 // CPU asks it between blocks, so compiled traces leave at every block boundary with IF set.
 struct PolledIrq : x86::InterruptSource {
