@@ -37,13 +37,6 @@ work:
     mov [DATA + ebx * 4], ecx
     ret
 
-align 8
-gdt:
-    dq 0
-    dw 0xFFFF, 0x0000, 0x9B00, 0x00CF   ; 0x08 flat code
-    dw 0xFFFF, 0x0000, 0x9300, 0x00CF   ; 0x10 flat data
+GDT_BEGIN
     dw 0xFFFF, 0x1000, 0x9300, 0x00CF   ; 0x18 data, base 0x1000, 4 GB
-gdt_end:
-gdt_ptr:
-    dw gdt_end - gdt - 1
-    dd gdt
+GDT_END

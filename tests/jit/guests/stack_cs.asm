@@ -83,15 +83,8 @@ beyond:
 
 IDT_PTR
 
-align 8
-gdt:
-    dq 0
-    dw 0xFFFF, 0x0000, 0x9B00, 0x00CF   ; 0x08 flat code
-    dw 0xFFFF, 0x0000, 0x9300, 0x00CF   ; 0x10 flat data
+GDT_BEGIN
     dw 0xFFFF, 0x0000, 0x9300, 0x008F   ; 0x18 data, base 0, 4 GB (flat), 16-bit (B = 0)
     dw (LIMIT_END - 1) & 0xFFFF, 0x0000, 0x9B00, 0x0040 | (((LIMIT_END - 1) >> 16) & 0xF)
                                         ; 0x20 code, base 0, byte-granular limit, 32-bit
-gdt_end:
-gdt_ptr:
-    dw gdt_end - gdt - 1
-    dd gdt
+GDT_END
