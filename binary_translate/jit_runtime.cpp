@@ -106,11 +106,12 @@ struct TraceRuntime {
     // trace returns or a fault leaves it.
     static bool next(X86Cpu& c, uint64_t epoch, uint64_t widest) {
         // (icount_ + widest cannot wrap: both are far below 2^63.)
-        if (c.icount_ + widest > c.insn_limit_ || c.nmi_pending_ || c.epoch() != epoch)
-            return false;
-        // INTR is a flag of the CPU's (no call, so LLVM keeps the guest state in registers
-        // across the check); a polled source would need a call: leave, the run loop polls.
-        if ((c.s.eflags & IF) && (c.intr_pin_ || c.irq_polled_)) return false;
+        if (c.icount_ + widest > c.insn_limit_ || c.epoch() != epoch) return false;
+        // NMI and INTR are flags of the CPU's (no call, so LLVM keeps the guest state in
+        // registers across the check), tested together first: usually none is up. A polled
+        // source would need a call: leave, the run loop polls.
+        if (c.events_.any()) [[unlikely]]
+            if (c.events_.nmi || ((c.s.eflags & IF) && (c.events_.intr_pin || c.events_.irq_polled))) return false;
         ++counters(c)[kTransitions];
         return true;
     }

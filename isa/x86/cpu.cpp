@@ -45,7 +45,7 @@ void X86Cpu::reset() {
     s.cpl = 0;
     for (unsigned i = 0; i < 6; ++i) refresh_segcheck(i);
     halted_ = false;
-    nmi_pending_ = false;
+    events_.nmi = false;
     inhibit_until_ = 0;
     monitor_real_ = false;  // real mode: the monitor lets the guest run natively until PE
     fpu_->reset();
@@ -490,7 +490,7 @@ void X86Cpu::set_trace_engine(TraceEngine* engine) {
 // is out of line.
 inline bool X86Cpu::check_interrupts() {
     if (icount_ < inhibit_until_) return false;
-    if (nmi_pending_) [[unlikely]] return take_nmi();
+    if (events_.nmi) [[unlikely]] return take_nmi();
     if (interrupts_enabled() && intr_asserted()) [[unlikely]]
         return take_external_interrupt();
     return false;
@@ -500,11 +500,11 @@ inline bool X86Cpu::check_interrupts() {
 // line is a plain query).
 inline bool X86Cpu::interrupt_due() const {
     return icount_ >= inhibit_until_ &&
-           (nmi_pending_ || (interrupts_enabled() && intr_asserted()));
+           events_.any() && (events_.nmi || (interrupts_enabled() && intr_asserted()));
 }
 
 bool X86Cpu::take_nmi() {
-    nmi_pending_ = false;
+    events_.nmi = false;
     halted_ = false;
     deliver(kNMI, false, false, 0, true);
     return true;
@@ -606,7 +606,7 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
             if (check_interrupts()) from = nullptr;
             if (halted_) {
                 bool can_wake = interrupts_enabled() && irq_;
-                if (!can_wake && !nmi_pending_) {
+                if (!can_wake && !events_.nmi) {
                     stop_ = cpu::StopReason::kHaltedNoWake;
                     stop_message_ = fmt::format("halted with interrupts disabled at {:04x}:{:08x}",
                                                 s.seg[CS].selector, s.eip);

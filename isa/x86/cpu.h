@@ -145,15 +145,15 @@ public:
     // between blocks, and compiled traces leave at every block boundary while IF is set.
     void set_interrupt_source(InterruptSource* src, bool drives_intr_pin = false) {
         irq_ = src;
-        irq_polled_ = src && !drives_intr_pin;
-        intr_pin_ = false;
+        events_.irq_polled = src && !drives_intr_pin;
+        events_.intr_pin = false;
     }
     // The INTR pin's level (SDM Vol. 3 §6.3.1), as the interrupt source drives it.
-    void set_intr(bool level) { intr_pin_ = level && irq_; }
+    void set_intr(bool level) { events_.intr_pin = level && irq_; }
     // HLT executed and no interrupt taken since: the machine may skip time to its next
     // device event instead of running the halted CPU (machines/pc_devices.cpp).
     bool halted() const { return halted_; }
-    void raise_nmi() { nmi_pending_ = true; }
+    void raise_nmi() { events_.nmi = true; }
     void attach(cpu::Instrumentation* hooks) { hooks_ = hooks; update_observed(); }
     void set_trace(uint32_t flags, std::FILE* out) { trace_ = flags; trace_out_ = out; update_observed(); }
     // A20 gate (i8042 / port 0x92): when off, physical bit 20 is forced to 0.
@@ -490,7 +490,7 @@ private:
     bool check_interrupts();
     bool interrupt_due() const;
     // INTR, before IF: the pin, or the polled source's answer.
-    bool intr_asserted() const { return intr_pin_ || (irq_polled_ && irq_->interrupt_pending()); }
+    bool intr_asserted() const { return events_.intr_pin || (events_.irq_polled && irq_->interrupt_pending()); }
     bool take_nmi();
     bool take_external_interrupt();
     // Recomputes observed_ after hooks_, trace_ or the debug-register arming change.
@@ -527,8 +527,22 @@ private:
     static constexpr uint32_t kFaultLoopLimit = 100'000;
     uint64_t fault_loop_icount_ = UINT64_MAX;
     uint32_t fault_loop_count_ = 0;
-    bool intr_pin_ = false;    // INTR as the source drives it (implies irq_)
-    bool irq_polled_ = false;  // irq_ does not drive the pin: ask it (implies irq_)
+    // What may interrupt the guest between blocks, in one word so that a compiled trace
+    // tests all of it with one load (jit_runtime.cpp, next()) and looks closer only when
+    // something is there.
+    struct EventLines {
+        bool nmi = false;         // an NMI latched and not yet taken
+        bool intr_pin = false;    // INTR as the source drives it (implies irq_)
+        bool irq_polled = false;  // irq_ does not drive the pin: ask it (implies irq_)
+        bool unused = false;
+        bool any() const {
+            uint32_t word;
+            std::memcpy(&word, this, sizeof word);
+            return word != 0;
+        }
+    };
+    static_assert(sizeof(EventLines) == 4);
+    EventLines events_;
     cpu::Instrumentation* hooks_ = nullptr;
     uint32_t trace_ = 0;
     std::FILE* trace_out_ = nullptr;
@@ -539,7 +553,6 @@ private:
     uint64_t trace_counters_[4] = {};
     uint64_t inhibit_until_ = 0;     // interrupts blocked while icount_ < this
     bool halted_ = false;
-    bool nmi_pending_ = false;
     bool code_breakpoints_ = false;  // DR7 arms an instruction breakpoint
     bool data_breakpoints_ = false;  // DR7 arms a data breakpoint: TLB fast path off
     // Something watches each block or instruction (hooks, -d in_asm/exec/cpu, breakpoints):
