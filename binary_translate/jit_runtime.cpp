@@ -46,7 +46,6 @@ struct TraceRuntime {
     // at a block's head is otherwise a phi of its values along each path there, which LLVM
     // cannot prove false), and the test after each instruction that cannot set it folds away.
     static void continued(X86Cpu& c) { c.end_block = false; }
-    static uint64_t epoch(const X86Cpu& c) { return c.epoch(); }
     // Field lists for the trace builder: begin and end pointers of each field, in pairs.
     template <class Field>
     static void range(char**& out, Field& field) {
@@ -97,16 +96,18 @@ struct TraceRuntime {
     static uint32_t eip(const X86Cpu& c) { return c.s.eip; }
     // The run loop between two blocks that chain (no end_block): stay in compiled code only
     // if the run loop would go straight on to the next block: no instruction limit, no
-    // pending NMI or interrupt, no change of the linear->block mapping. Exiting is always
+    // pending NMI or interrupt. (The linear->block mapping has not changed since the trace
+    // was entered: the epoch changes only with end_block set, X86Cpu::bump_epoch, and the
+    // trace has left at end_block.) Exiting is always
     // safe (the run loop then does exactly what it does after a block). widest: the most
     // instructions any block of the trace has; the next block must fit under the limit
     // whole, because the run loop interprets the block the limit falls in. The TSC is left
     // alone, as the run loop leaves it between chained blocks: every reader goes through
     // X86Cpu::tsc_now(), exact at any instruction, and the run loop syncs s.tsc after the
     // trace returns or a fault leaves it.
-    static bool next(X86Cpu& c, uint64_t epoch, uint64_t widest) {
+    static bool next(X86Cpu& c, uint64_t widest) {
         // (icount_ + widest cannot wrap: both are far below 2^63.)
-        if (c.icount_ + widest > c.insn_limit_ || c.epoch() != epoch) return false;
+        if (c.icount_ + widest > c.insn_limit_) return false;
         // NMI and INTR are flags of the CPU's (no call, so LLVM keeps the guest state in
         // registers across the check), tested together first: usually none is up. A polled
         // source would need a call: leave, the run loop polls.
@@ -121,12 +122,12 @@ struct TraceRuntime {
     // fits under the instruction limit whole (next() checked this trace's widest block, the
     // next one may be longer) and nothing observes execution (hooks, breakpoints, TF/RF:
     // the run loop's hooked path). That trace's own guard checks the rest of the state.
-    static NativeTrace chain_target(X86Cpu& c, uint64_t epoch) {
+    static NativeTrace chain_target(X86Cpu& c) {
         if (c.icount_ + X86Cpu::kMaxBlockInsns > c.insn_limit_ || c.observed_ || (c.s.eflags & (TF | RF)))
             return nullptr;
         const uint32_t eip = c.s.eip;
         const X86Cpu::TraceJump& j = c.trace_jumps_[X86Cpu::trace_jump_index(eip)];
-        if (j.eip != eip || j.epoch != epoch || j.cs_base != c.s.seg[CS].base || j.context != c.link_context())
+        if (j.eip != eip || j.epoch != c.epoch() || j.cs_base != c.s.seg[CS].base || j.context != c.link_context())
             return nullptr;
         ++counters(c)[kTraceJumps];
         return j.fn;
@@ -150,13 +151,12 @@ TRAPEZE_RT int trapeze_rt_missed(X86Cpu& c, uint64_t entry_icount) { return Trac
 TRAPEZE_RT void trapeze_rt_begin(X86Cpu& c, uint32_t next_eip) { TraceRuntime::begin(c, next_eip); }
 TRAPEZE_RT bool trapeze_rt_commit(X86Cpu& c) { return TraceRuntime::commit(c); }
 TRAPEZE_RT void trapeze_rt_continued(X86Cpu& c) { TraceRuntime::continued(c); }
-TRAPEZE_RT uint64_t trapeze_rt_epoch(X86Cpu& c) { return TraceRuntime::epoch(c); }
 TRAPEZE_RT uint32_t trapeze_rt_eip(X86Cpu& c) { return TraceRuntime::eip(c); }
-TRAPEZE_RT bool trapeze_rt_next(X86Cpu& c, uint64_t epoch, uint64_t widest) {
-    return TraceRuntime::next(c, epoch, widest);
+TRAPEZE_RT bool trapeze_rt_next(X86Cpu& c, uint64_t widest) {
+    return TraceRuntime::next(c, widest);
 }
-TRAPEZE_RT trapeze::x86::NativeTrace trapeze_rt_chain_target(X86Cpu& c, uint64_t epoch) {
-    return TraceRuntime::chain_target(c, epoch);
+TRAPEZE_RT trapeze::x86::NativeTrace trapeze_rt_chain_target(X86Cpu& c) {
+    return TraceRuntime::chain_target(c);
 }
 // Never called: the trace builder reads the field offsets out of its body. The CPU fields that
 // the out-of-line memory accessors (X86Cpu::read_slow, write_slow, read_linear_slow,

@@ -2,7 +2,7 @@
 //
 // For each instruction the trace function does what X86Cpu::execute_block does (next_eip,
 // the handler, commit EIP and the instruction count, test end_block), and between blocks what
-// the run loop does (instruction limit, interrupts, epoch), using the glue functions of
+// the run loop does (instruction limit, interrupts), using the glue functions of
 // jit_runtime.cpp. Handlers are called by their symbols in the semantics bitcode with a
 // pointer to a constant copy of the DecodedInsn, so that LLVM inlines them and folds the
 // operand fields: the JIT runs the interpreter's own semantics, compiled by clang.
@@ -642,7 +642,6 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     Function* rt_begin = runtime("trapeze_rt_begin");
     Function* rt_commit = runtime("trapeze_rt_commit");
     Function* rt_continued = runtime("trapeze_rt_continued");
-    Function* rt_epoch = runtime("trapeze_rt_epoch");
     Function* rt_eip = runtime("trapeze_rt_eip");
     Function* rt_next = runtime("trapeze_rt_next");
     Function* rt_chain_target = runtime("trapeze_rt_chain_target");
@@ -701,7 +700,6 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     BasicBlock* start = BasicBlock::Create(C, "start", T);
     b.SetInsertPoint(start);
     b.CreateCall(rt_entered, {cast_cpu(rt_entered)});
-    Value* epoch = b.CreateCall(rt_epoch, {cast_cpu(rt_epoch)});
     SwitchInst* start_sw = b.CreateSwitch(entry_eip, miss, unsigned(r.blocks.size()));
     for (size_t k = 0; k < r.blocks.size(); ++k) {
         entry_sw->addCase(b.getInt32(r.blocks[k].eip), start);
@@ -756,7 +754,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
         // Between blocks: where to, then the run loop's checks, then the next block if it
         // is part of this trace.
         Value* target = b.CreateCall(rt_eip, {cast_cpu(rt_eip)});
-        Value* go = b.CreateCall(rt_next, {cast_cpu(rt_next), epoch, b.getInt64(widest)});
+        Value* go = b.CreateCall(rt_next, {cast_cpu(rt_next), b.getInt64(widest)});
         BasicBlock* dispatch = BasicBlock::Create(C, "dispatch", T);
         b.CreateCondBr(go, dispatch, exit);
         b.SetInsertPoint(dispatch);
@@ -764,7 +762,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
         for (size_t k = 0; k < r.blocks.size(); ++k) sw->addCase(b.getInt32(r.blocks[k].eip), heads[k]);
     }
     b.SetInsertPoint(chain);
-    Value* next_fn = b.CreateCall(rt_chain_target, {cast_cpu(rt_chain_target), epoch});
+    Value* next_fn = b.CreateCall(rt_chain_target, {cast_cpu(rt_chain_target)});
     b.CreateCondBr(b.CreateIsNull(next_fn), exit, jump);
     b.SetInsertPoint(jump);
     CallInst* tail = b.CreateCall(fty, b.CreatePointerCast(next_fn, PointerType::getUnqual(fty)), {cpu, entry_icount});

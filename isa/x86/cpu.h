@@ -478,9 +478,17 @@ private:
     void feed_engine(Block& b);
     // Chains and compiled traces hold while this is unchanged: blocks dropped, or the linear
     // -> block mapping changed (bump_epoch). One counter, so that a trace tests it with one
-    // load between blocks.
+    // load when it enters.
+    // Within run() the epoch never changes without end_block: a store to code says so
+    // (the code-write observer), and so does bump_epoch, whatever called it (CR writes,
+    // INVLPG, the A20 gate of an OUT). So a block during which it changed ends there and is
+    // not chained, and a compiled trace, which leaves at end_block, never needs to test the
+    // epoch between its own blocks.
     uint64_t epoch() const { return cache_.generation(); }
-    void bump_epoch() { cache_.bump_generation(); }
+    void bump_epoch() {
+        cache_.bump_generation();
+        end_block = true;
+    }
     Block* build_block(uint32_t lin, uint64_t phys);
     void execute_block(Block& b);
     void execute_block_hooked(Block& b, size_t max_insns = SIZE_MAX);

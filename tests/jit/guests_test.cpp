@@ -47,6 +47,44 @@ TEST_CASE("a page-table change remaps hot code") {
     CHECK(m.jit->stats().traces_compiled > 0);
 }
 
+// Port 0x92's A20 bit, as the PC's system control port A drives it.
+struct A20Gate final : cpu::PortDevice {
+    explicit A20Gate(x86::X86Cpu& c) : cpu(c) {}
+    uint32_t port_read(uint16_t, unsigned) override { return value; }
+    void port_write(uint16_t, unsigned, uint32_t v) override {
+        value = uint8_t(v);
+        cpu.set_a20(value & 2);
+    }
+    x86::X86Cpu& cpu;
+    uint8_t value = 2;
+};
+
+TEST_CASE("the A20 gate remaps hot code in the middle of a trace") {
+    auto code = guest("a20");
+    for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) {
+        GuestMachine interp(code, false), jit(code, true);
+        A20Gate gate_i(interp.cpu()), gate_j(jit.cpu());
+        interp.bench.ports.add(0x92, 1, &gate_i);
+        jit.bench.ports.add(0x92, 1, &gate_j);
+        bt::LockstepOptions lo;
+        lo.quantum = quantum;
+        auto r = bt::run_lockstep(interp.cpu(), interp.bench.mem, jit.cpu(), jit.bench.mem, 10'000'000, lo);
+        INFO(r.difference);
+        CHECK_FALSE(r.diverged);
+        CHECK(r.reference.reason == cpu::StopReason::kHaltedNoWake);
+        CHECK(jit.jit->stats().traces_compiled > 0);
+    }
+    GuestMachine m(code, true);
+    A20Gate gate(m.cpu());
+    m.bench.ports.add(0x92, 1, &gate);
+    m.cpu().run(10'000'000);
+    // 3000 iterations adding 100 (the copy, A20 on) or 1 (the original, A20 masked) to EDX,
+    // the gate flipped after each of the 11 with ECX a multiple of 256; the ADD right after
+    // each OUT adds 700 or 7, fetched through the new mask.
+    CHECK(m.result(0) == 148035);
+    CHECK(m.result(1) == 3542);
+}
+
 TEST_CASE("traces specialised for flat segments are not run when DS is not flat") {
     for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("segments", quantum);
     GuestMachine m(guest("segments"), true);
