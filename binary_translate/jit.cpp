@@ -54,6 +54,9 @@ public:
         : cpu_(cpu), opts_(opts), backend_(backend), sh_(std::make_shared<Shared>()) {
         threshold = opts.threshold ? opts.threshold : 1;
         std::copy(cpu.trace_counters(), cpu.trace_counters() + 4, base_);
+        base_insns_[0] = cpu.instructions();
+        base_insns_[1] = cpu.native_instructions();
+        base_insns_[2] = cpu.halted_instructions();
         sh_->ready = &ready;
         cpu_.set_trace_engine(this);
     }
@@ -110,6 +113,7 @@ private:
     std::shared_ptr<Shared> sh_;
     JitStats st_;
     uint64_t base_[4];  // the CPU's counters when the engine was attached
+    uint64_t base_insns_[3];  // and its instruction counts: all, compiled code, halted
     std::vector<Pending> pending_;
 };
 
@@ -302,6 +306,9 @@ JitStats Engine::stats() const {
     s.chain_hits = c[2] - base_[2];
     s.trace_jumps = c[3] - base_[3];
     s.invalidations = sh_->invalidations;
+    s.insns_compiled_code = cpu_.native_instructions() - base_insns_[1];
+    s.insns_interpreted = cpu_.instructions() - base_insns_[0] - s.insns_compiled_code -
+                          (cpu_.halted_instructions() - base_insns_[2]);
     return s;
 }
 
@@ -352,6 +359,10 @@ std::string format_stats(const JitStats& s) {
     out += fmt::format("jit: execution: {} trace entries, {} chain hits ({} of them from trace to trace), {} guard "
                        "misses; {} compiled blocks invalidated\n",
                        s.entries, s.chain_hits, s.trace_jumps, s.guard_misses, s.invalidations);
+    const uint64_t run = s.insns_compiled_code + s.insns_interpreted;
+    out += fmt::format("jit: guest instructions: {} in compiled code ({:.1f}%), {} interpreted\n",
+                       s.insns_compiled_code, run ? 100.0 * double(s.insns_compiled_code) / double(run) : 0.0,
+                       s.insns_interpreted);
     if (!s.last_error.empty()) out += fmt::format("jit: last compile error: {}\n", s.last_error);
     return out;
 }

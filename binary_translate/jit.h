@@ -43,6 +43,10 @@ struct JitStats {
     uint64_t traces_dropped = 0;    // never compiled: the block went first, or the backlog was full
     uint64_t blocks_translated = 0;
     uint64_t entry_blocks = 0;      // blocks whose execution enters compiled code
+    // Guest instructions since the engine was attached, by who executed them (halts aside):
+    // how much of the run the compiler has caught up with.
+    uint64_t insns_compiled_code = 0;
+    uint64_t insns_interpreted = 0;
     uint64_t insns_translated = 0;
     uint64_t handlers_inlined = 0;  // instructions whose semantics came from the bitcode
     uint64_t handlers_called = 0;   // instructions calling their handler through a pointer

@@ -618,6 +618,7 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
                 // bounded run skips straight to its limit; an unbounded one steps.
                 uint64_t idle = limit == UINT64_MAX ? 1 : limit - icount_;
                 icount_ += idle;  // the TSC follows at the next sync_tsc
+                halted_insns_ += idle;
                 continue;
             }
             Block* b = from && from->valid ? chained_block(from) : fetch_block();

@@ -186,6 +186,11 @@ public:
     // Counted by compiled code: trace entries, entry guard misses, block-to-block transfers
     // that stayed in compiled code, and of those the jumps from one trace to another.
     const uint64_t* trace_counters() const { return trace_counters_; }
+    // Instructions executed by compiled code (calls of Block::native, traces they jumped to
+    // included), and instructions skipped while halted: the rest of instructions() the
+    // interpreter executed.
+    uint64_t native_instructions() const { return native_insns_; }
+    uint64_t halted_instructions() const { return halted_insns_; }
 
     X86State s;
 
@@ -469,6 +474,12 @@ private:
     std::array<TraceJump, kTraceJumps> trace_jumps_{};
     bool run_native(Block& b) {
         trace_jumps_[trace_jump_index(s.eip)] = {s.eip, s.seg[CS].base, link_context(), epoch(), b.native};
+        // Counted on the way out, a guest fault's included (the instructions before it ran).
+        struct Count {
+            X86Cpu& c;
+            uint64_t before;
+            ~Count() { c.native_insns_ += c.icount_ - before; }
+        } count{*this, icount_};
         return b.native(*this, icount_);
     }
 
@@ -559,6 +570,8 @@ private:
     uint64_t insn_limit_ = UINT64_MAX;  // run()'s instruction limit (compiled traces check it)
     TraceEngine* engine_ = nullptr;
     uint64_t trace_counters_[4] = {};
+    uint64_t native_insns_ = 0;
+    uint64_t halted_insns_ = 0;
     uint64_t inhibit_until_ = 0;     // interrupts blocked while icount_ < this
     bool halted_ = false;
     bool code_breakpoints_ = false;  // DR7 arms an instruction breakpoint

@@ -16,6 +16,22 @@ TEST_CASE("mix: long quanta stay in compiled code and still agree") {
     CHECK(st.chain_hits > 100);
 }
 
+TEST_CASE("the engine counts the instructions compiled code and the interpreter executed") {
+    GuestMachine m(guest("mix"), true);
+    auto r = m.cpu().run(50'000'000);
+    REQUIRE(r.reason == cpu::StopReason::kHaltedNoWake);
+    bt::JitStats st = m.jit->stats();
+    // Every instruction the guest executed, by one engine or the other (it never halted
+    // before its final HLT, which ends the run).
+    CHECK(st.insns_compiled_code + st.insns_interpreted == m.cpu().instructions());
+    // Compiled from a block's second execution on: the hot loops ran as traces.
+    CHECK(st.insns_compiled_code > 9 * st.insns_interpreted);
+    GuestMachine interp(guest("mix"), false);
+    interp.cpu().run(50'000'000);
+    CHECK(interp.cpu().native_instructions() == 0);
+    CHECK(m.cpu().instructions() == interp.cpu().instructions());
+}
+
 TEST_CASE("mix: background compilation with the default threshold gives the same result") {
     auto code = guest("mix");
     GuestMachine interp(code, false), jit(code, true, bt::JitOptions{});
@@ -266,9 +282,12 @@ TEST_CASE("statistics format") {
     bt::JitStats s;
     s.traces_compiled = 2;
     s.insns_translated = 30;
+    s.insns_compiled_code = 750;
+    s.insns_interpreted = 250;
     std::string text = bt::format_stats(s);
     CHECK_THAT(text, Catch::Contains("2 compiled"));
     CHECK_THAT(text, Catch::Contains("15.0 per trace"));
+    CHECK_THAT(text, Catch::Contains("750 in compiled code (75.0%), 250 interpreted"));
 }
 
 }  // namespace
