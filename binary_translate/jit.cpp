@@ -206,6 +206,10 @@ bool Engine::form(Pending& p) {
             if ((lin & ~0xFFFu) != page) continue;
             x86::Block* t = cpu_.cached_block(ppage | (lin & 0xFFF), b.mode);
             if (!t || !t->valid || t->insns.empty()) continue;
+            // Cold successors (an error path, a rare case) would be compiled for nothing, and
+            // the compiling thread is what the guest waits for: leave them to the
+            // interpreter, or to traces of their own if they get hot.
+            if (opts_.cold_ratio && uint64_t{t->exec_count} * opts_.cold_ratio < b.exec_count) continue;
             if (order.size() >= opts_.max_blocks || insns + t->insns.size() > opts_.max_insns) continue;
             seen.insert(l.eip);
             order.push_back({l.eip, t});
@@ -330,6 +334,7 @@ JitOptions JitOptions::from_environment() {
     knob("TRAPEZE_JIT_THRESHOLD", o.threshold);
     knob("TRAPEZE_JIT_MAX_BLOCKS", o.max_blocks);
     knob("TRAPEZE_JIT_MAX_INSNS", o.max_insns);
+    knob("TRAPEZE_JIT_COLD_RATIO", o.cold_ratio);
     // The guest waits for each compilation: the same traces every run (for measuring the
     // compiler, docs/jit.md).
     unsigned sync = 0;

@@ -28,6 +28,9 @@ struct JitOptions {
     // and a trace's blocks beyond the hot path are compiled for nothing.
     unsigned max_blocks = 8;    // guest blocks per trace
     unsigned max_insns = 96;    // guest instructions per trace
+    // A successor that has run fewer than 1/cold_ratio times as often as the entry block is
+    // left out of the trace (0: none is).
+    unsigned cold_ratio = 8;
     // The defaults, with TRAPEZE_JIT_THRESHOLD, TRAPEZE_JIT_MAX_BLOCKS and TRAPEZE_JIT_MAX_INSNS
     // (positive integers) replacing them: tuning knobs for benches/, not guest-visible.
     static JitOptions from_environment();

@@ -101,6 +101,29 @@ TEST_CASE("the A20 gate remaps hot code in the middle of a trace") {
     CHECK(m.result(1) == 3542);
 }
 
+TEST_CASE("a trace leaves out a successor that ran far less often than its entry") {
+    auto code = guest("cold");
+    GuestMachine ref(code, false);
+    ref.cpu().run(10'000'000);
+    CHECK(ref.result(1) == 20000 / 64);
+    // Requested at the loop head's 512th run, when the rare block has run 8 times (and
+    // so never gets hot itself: 312 runs in all).
+    for (unsigned ratio : {8u, 1'000'000'000u}) {
+        bt::JitOptions o = eager_jit();
+        o.threshold = 512;
+        o.cold_ratio = ratio;
+        GuestMachine m(code, true, o);
+        m.cpu().run(10'000'000);
+        bt::JitStats st = m.jit->stats();
+        INFO("cold_ratio " << ratio);
+        CHECK(st.traces_compiled == 1);
+        // The head and .common; with every successor kept, the rare block too.
+        CHECK(st.blocks_translated == (ratio == 8 ? 2u : 3u));
+        CHECK(m.result(0) == ref.result(0));
+        CHECK(m.result(1) == ref.result(1));
+    }
+}
+
 TEST_CASE("traces specialised for flat segments are not run when DS is not flat") {
     for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("segments", quantum);
     GuestMachine m(guest("segments"), true);
