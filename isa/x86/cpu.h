@@ -488,8 +488,8 @@ private:
     Block* chain_miss(Block* prev);
     void feed_engine(Block& b);
     // Chains and compiled traces hold while this is unchanged: blocks dropped, or the linear
-    // -> block mapping changed (bump_epoch). One counter, so that a trace tests it with one
-    // load when it enters.
+    // -> block mapping changed (bump_epoch). One counter: the run loop compares it before it
+    // chains two blocks, and a trace before it jumps to another (trace_jumps_).
     // Within run() the epoch never changes without end_block: a store to code says so
     // (the code-write observer), and so does bump_epoch, whatever called it (CR writes,
     // INVLPG, the A20 gate of an OUT). So a block during which it changed ends there and is
