@@ -54,9 +54,9 @@ public:
         : cpu_(cpu), opts_(opts), backend_(backend), sh_(std::make_shared<Shared>()) {
         threshold = opts.threshold ? opts.threshold : 1;
         std::copy(cpu.trace_counters(), cpu.trace_counters() + 4, base_);
-        base_insns_[0] = cpu.instructions();
-        base_insns_[1] = cpu.native_instructions();
-        base_insns_[2] = cpu.halted_instructions();
+        base_all_ = cpu.instructions();
+        base_native_ = cpu.native_instructions();
+        base_halted_ = cpu.halted_instructions();
         sh_->ready = &ready;
         cpu_.set_trace_engine(this);
     }
@@ -113,7 +113,7 @@ private:
     std::shared_ptr<Shared> sh_;
     JitStats st_;
     uint64_t base_[4];  // the CPU's counters when the engine was attached
-    uint64_t base_insns_[3];  // and its instruction counts: all, compiled code, halted
+    uint64_t base_all_, base_native_, base_halted_;  // and its instruction counts
     std::vector<Pending> pending_;
 };
 
@@ -310,9 +310,9 @@ JitStats Engine::stats() const {
     s.chain_hits = c[2] - base_[2];
     s.trace_jumps = c[3] - base_[3];
     s.invalidations = sh_->invalidations;
-    s.insns_compiled_code = cpu_.native_instructions() - base_insns_[1];
-    s.insns_interpreted = cpu_.instructions() - base_insns_[0] - s.insns_compiled_code -
-                          (cpu_.halted_instructions() - base_insns_[2]);
+    s.insns_compiled_code = cpu_.native_instructions() - base_native_;
+    s.insns_interpreted = cpu_.instructions() - base_all_ - s.insns_compiled_code -
+                          (cpu_.halted_instructions() - base_halted_);
     return s;
 }
 

@@ -31,8 +31,9 @@ struct JitOptions {
     // A successor that has run fewer than 1/cold_ratio times as often as the entry block is
     // left out of the trace (0: none is).
     unsigned cold_ratio = 8;
-    // The defaults, with TRAPEZE_JIT_THRESHOLD, TRAPEZE_JIT_MAX_BLOCKS and TRAPEZE_JIT_MAX_INSNS
-    // (positive integers) replacing them: tuning knobs for benches/, not guest-visible.
+    // The defaults, with TRAPEZE_JIT_THRESHOLD, TRAPEZE_JIT_MAX_BLOCKS, TRAPEZE_JIT_MAX_INSNS
+    // and TRAPEZE_JIT_COLD_RATIO (positive integers) replacing them: tuning knobs for
+    // benches/, not guest-visible.
     static JitOptions from_environment();
 };
 
