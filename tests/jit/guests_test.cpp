@@ -140,6 +140,23 @@ TEST_CASE("traces specialised for flat segments are not run when DS is not flat"
     CHECK(st.guard_misses > 0);  // the flat traces were refused while DS was based
 }
 
+TEST_CASE("a trace compiled at CPL 0 is not run at CPL 3") {
+    for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("cpl", quantum);
+    GuestMachine m(guest("cpl"), true);
+    auto r = m.cpu().run(10'000'000);
+    CHECK(r.reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(m.result(0) == 3000 * 7);   // phase 1, CPL 0: probe read the supervisor page
+    CHECK(m.result(1) == 0x200000);   // CR2: that page
+    CHECK(m.result(2) == 5);          // present, read, user (SDM Vol. 3 §4.7)
+    CHECK(m.result(3) == m.result(6));  // at probe's first instruction
+    CHECK(m.result(5) == 0x1B);       // from the ring-3 code segment
+    CHECK(m.result(4) == 0);          // no #GP, no return from probe
+    CHECK(m.result(7) == 3000 * 7);   // the read at CPL 3 added nothing
+    bt::JitStats st = m.jit->stats();
+    CHECK(st.traces_compiled > 0);
+    CHECK(st.guard_misses > 0);  // probe's trace, refused at CPL 3
+}
+
 TEST_CASE("traces specialised for a 32-bit stack and a CS limit are not run with others") {
     for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("stack_cs", quantum);
     GuestMachine m(guest("stack_cs"), true);
