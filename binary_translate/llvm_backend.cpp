@@ -903,35 +903,41 @@ bool is_memory_accessor(const Instruction& i) {
 
 // An access to an element of an array member of the CPU object (a soft-TLB entry, a
 // trace_jumps_ entry): `getelementptr inbounds cpu, 0, <constant path>, i, ...` where i, the
-// first index that is not a constant, is known to lie inside the array. The whole array is
-// then the region the access may touch, [lo, lo + size) bytes into the object, and whether
-// it overlaps a promoted field is a subtraction, not an alias-analysis query (those queries,
-// about 45,000 for 25 early-boot traces, were 5% of the compile time).
+// first index that is not a constant, and every index after it that is not a constant, are
+// known to lie inside their arrays. The whole array i indexes is then the region the access
+// may touch, [lo, lo + size) bytes into the object, and whether it overlaps a promoted field
+// is a subtraction, not an alias-analysis query (those queries, about 45,000 for 25
+// early-boot traces, were 5% of the compile time).
 bool cpu_array_region(const Value* ptr, const Value* cpu, const DataLayout& dl, uint64_t& lo, uint64_t& size) {
     const auto* gep = dyn_cast<GEPOperator>(ptr->stripPointerCasts());
     if (!gep || !gep->isInBounds() || gep->getPointerOperand()->stripPointerCasts() != cpu) return false;
     uint64_t off = 0;
     Type* cur = gep->getSourceElementType();  // the aggregate the next index selects in
-    bool first = true;
+    bool first = true, found = false;
     for (auto it = gep_type_begin(gep), end = gep_type_end(gep); it != end; ++it, first = false) {
         const auto* c = dyn_cast<ConstantInt>(it.getOperand());
-        if (StructType* st = it.getStructTypeOrNull()) {
+        if (first) {
+            if (!c || !c->isZero()) return false;  // the object itself, not one beside it
+        } else if (StructType* st = it.getStructTypeOrNull()) {
             const unsigned field = unsigned(c->getZExtValue());  // (struct indices are constants)
             off += dl.getStructLayout(st)->getElementOffset(field);
             cur = st->getElementType(field);
-        } else if (c) {
-            off += c->getSExtValue() * dl.getTypeAllocSize(it.getIndexedType());
-            if (!first) cur = it.getIndexedType();
         } else {
             auto* array = dyn_cast<ArrayType>(cur);
-            if (first || !array) return false;
-            if (computeKnownBits(it.getOperand(), dl).getMaxValue().uge(array->getNumElements())) return false;
-            lo = off;
-            size = dl.getTypeAllocSize(array);
-            return true;
+            if (!array) return false;
+            if (c ? c->getValue().uge(array->getNumElements())
+                  : computeKnownBits(it.getOperand(), dl).getMaxValue().uge(array->getNumElements()))
+                return false;
+            if (!c && !found) {
+                found = true;
+                lo = off;
+                size = dl.getTypeAllocSize(array);
+            }
+            if (c) off += c->getZExtValue() * dl.getTypeAllocSize(it.getIndexedType());
+            cur = it.getIndexedType();
         }
     }
-    return false;  // (all constant: stripAndAccumulateConstantOffsets placed it)
+    return found;  // (all constant: stripAndAccumulateConstantOffsets placed it)
 }
 
 void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, const FieldRanges& blind_fields,

@@ -29,27 +29,12 @@ start:
     mov dword [TSS + 8], 0x10           ; SS0
     mov ax, 0x28
     ltr ax
-    ; identity-map 0-4 MB, every page user-accessible and writable...
-    mov edi, PT0
-    mov eax, 0x007
-    mov ecx, 1024
-.fill:
-    mov [edi], eax
-    add eax, 0x1000
-    add edi, 4
-    dec ecx
-    jnz .fill
+    IDENTITY_PT PT0, 0x007              ; 0-4 MB, every page user-accessible and writable...
     ; ...but SECRET: present, writable, supervisor only
     mov dword [PT0 + (SECRET >> 12) * 4], SECRET | 3
     mov dword [PD + 0], PT0 | 7
     mov dword [SECRET], 7
-    mov eax, PD
-    mov cr3, eax
-    mov eax, cr0
-    or eax, 0x80000000
-    mov cr0, eax
-    jmp .paged
-.paged:
+    ENABLE_PAGING PD
     ; Phase 1, CPL 0: probe is hot and compiled.
     xor ebx, ebx
     mov ecx, 3000

@@ -11,29 +11,14 @@ CODE_B  equ 0x111000
 LIN     equ 0x400000
 
 start:
-    ; identity-map the first 4 MB
-    mov edi, PT0
-    mov eax, 0x003          ; present, writable
-    mov ecx, 1024
-.fill:
-    mov [edi], eax
-    add eax, 0x1000
-    add edi, 4
-    dec ecx
-    jnz .fill
+    IDENTITY_PT PT0, 0x003  ; the first 4 MB, present and writable
     mov dword [PD + 0], PT0 | 3
     mov dword [PD + 4], PT1 | 3
     mov dword [PT1 + 0], CODE_A | 3
     ; the two versions of the code
     mov dword [CODE_A], 0xC301C083   ; add eax, 1 ; ret
     mov dword [CODE_B], 0xC364C083   ; add eax, 100 ; ret
-    mov eax, PD
-    mov cr3, eax
-    mov eax, cr0
-    or eax, 0x80000000
-    mov cr0, eax
-    jmp .paged
-.paged:
+    ENABLE_PAGING PD
     xor eax, eax
     mov ecx, 3000
 .loop:
