@@ -1232,8 +1232,7 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
     // 2. With everything in one function, say what aliases what; then the function
     //    simplification pipeline of -O2 folds the constant instructions and forwards state
     //    between instructions (no DSE: here it was 8% of the compile time and removed next
-    //    to nothing; after promotion, step 3, it removes a little, not enough to pay for
-    //    itself).
+    //    to nothing; for step 3, see there).
     const MDNode* cpu_scope = annotate_aliasing(trace);
     if (std::getenv("TRAPEZE_JIT_FULL_O2")) {
         FunctionPassManager fpm =
