@@ -205,6 +205,10 @@ void X86Cpu::tlb_fill(uint32_t lin, uint32_t phys, bool user, bool writable_entr
     TlbEntry& e = tlb_[user][i];
     uint32_t page = lin & ~0xFFFu, ppage = phys & ~0xFFFu;
     const auto& p = mem_.page(ppage);
+    if (tlb_phys_[user][i].tag == 1 && tlb_filled_count_ != kTlbFilledOverflow) {
+        if (tlb_filled_count_ == kTlbFilledCapacity) tlb_filled_count_ = kTlbFilledOverflow;
+        else tlb_filled_[tlb_filled_count_++] = uint16_t((unsigned(user) << 15) | i);
+    }
     tlb_phys_[user][i] = {page, ppage};
     e.tag_write = (writable_entry && (p.flags & cpu::PhysicalMemory::kWritable) &&
                    !(p.flags & cpu::PhysicalMemory::kCode))
@@ -218,15 +222,30 @@ void X86Cpu::tlb_fill(uint32_t lin, uint32_t phys, bool user, bool writable_entr
 }
 
 void X86Cpu::drop_write_entries(uint64_t phys_page) {
+    auto drop = [&](unsigned u, unsigned i) {
+        if (tlb_phys_[u][i].tag != 1 && tlb_phys_[u][i].phys == phys_page) tlb_[u][i].tag_write = 1;
+    };
+    if (tlb_filled_count_ != kTlbFilledOverflow) {
+        for (unsigned k = 0; k < tlb_filled_count_; ++k) drop(tlb_filled_[k] >> 15, tlb_filled_[k] & 0x7FFF);
+        return;
+    }
     for (unsigned u = 0; u < 2; ++u)
-        for (unsigned i = 0; i < kTlbSize; ++i)
-            if (tlb_phys_[u][i].tag != 1 && tlb_phys_[u][i].phys == phys_page) tlb_[u][i].tag_write = 1;
+        for (unsigned i = 0; i < kTlbSize; ++i) drop(u, i);
 }
 
 void X86Cpu::flush_tlb() {
     bump_epoch();
-    for (unsigned u = 0; u < 2; ++u)
-        for (unsigned i = 0; i < kTlbSize; ++i) tlb_[u][i] = TlbEntry{}, tlb_phys_[u][i] = TlbPhys{};
+    if (tlb_filled_count_ != kTlbFilledOverflow) {
+        for (unsigned k = 0; k < tlb_filled_count_; ++k) {
+            const unsigned u = tlb_filled_[k] >> 15, i = tlb_filled_[k] & 0x7FFF;
+            tlb_[u][i] = TlbEntry{};
+            tlb_phys_[u][i] = TlbPhys{};
+        }
+    } else {
+        for (unsigned u = 0; u < 2; ++u)
+            for (unsigned i = 0; i < kTlbSize; ++i) tlb_[u][i] = TlbEntry{}, tlb_phys_[u][i] = TlbPhys{};
+    }
+    tlb_filled_count_ = 0;
 }
 
 void X86Cpu::invalidate_page(uint32_t lin) {

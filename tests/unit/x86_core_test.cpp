@@ -87,6 +87,61 @@ TEST_CASE("paging: the TLB follows INVLPG and CR3 reloads, A/D bits are set", "[
     CHECK((b.peek32(0x11000 + 4 * 0x12) & 0x40) != 0);  // the page-table write dirtied page 0x12
 }
 
+// A flush clears only the TLB slots filled since the last one (X86Cpu::tlb_filled_), or
+// everything once that list has overflowed: both must forget every translation.
+TEST_CASE("a CR3 reload forgets every translation the TLB holds", "[x86][tlb]") {
+    const bool overflow = GENERATE(false, true);
+    test::X86Bench b;
+    b.flat32(0x1000);
+    // Linear 0x400000-0x7FFFFF (PDE 1, table at 0x12000) maps every page to physical
+    // 0x50000 (0xAAAAAAAA); the guest then points every PTE at 0x60000 (0xBBBBBBBB).
+    b.poke32(0x10000, 0x11000 | 3);
+    b.poke32(0x10004, 0x12000 | 3);
+    for (uint32_t i = 0; i < 1024; ++i) b.poke32(0x11000 + 4 * i, (i << 12) | 3);
+    for (uint32_t i = 0; i < 1024; ++i) b.poke32(0x12000 + 4 * i, 0x50000 | 3);
+    b.poke32(0x50000, 0xAAAAAAAA);
+    b.poke32(0x60000, 0xBBBBBBBB);
+    auto& s = b.cpu->s;
+    b.cpu->write_cr(3, 0x10000);
+    b.cpu->write_cr(0, s.cr0 | CR0_PG);
+    std::vector<uint8_t> code;
+    auto emit = [&](std::initializer_list<uint8_t> bytes) { code.insert(code.end(), bytes); };
+    // Sum dword 0 of the pages at 0x420000-0x7FF000 into reg (992 pages, 992 TLB slots: the
+    // code's page (slot 1) and the page table's (slot 0x12) are not among them).
+    auto sum_pages = [&](uint8_t reg) {
+        emit({uint8_t(0x31), uint8_t(0xC0 | reg << 3 | reg)});         // xor reg, reg
+        emit({0xB9, 0x00, 0x00, 0x42, 0x00});                           // mov ecx, 0x420000
+        emit({uint8_t(0x03), uint8_t(reg << 3 | 1)});                   // l: add reg, [ecx]
+        emit({0x81, 0xC1, 0x00, 0x10, 0x00, 0x00});                     // add ecx, 0x1000
+        emit({0x81, 0xF9, 0x00, 0x00, 0x80, 0x00});                     // cmp ecx, 0x800000
+        emit({0x75, uint8_t(-(2 + 6 + 6 + 2))});                        // jne l
+    };
+    if (overflow) {
+        // 3000 times: read a page (its slot goes from empty to filled: recorded), INVLPG it
+        // (empty again). The list of filled slots overflows, so the flush clears all.
+        emit({0xB9, 0xB8, 0x0B, 0x00, 0x00});                           // mov ecx, 3000
+        emit({0xA1, 0x00, 0x00, 0x42, 0x00});                           // l: mov eax, [0x420000]
+        emit({0x0F, 0x01, 0x3D, 0x00, 0x00, 0x42, 0x00});               // invlpg [0x420000]
+        emit({0x49, 0x75, uint8_t(-(5 + 7 + 1 + 2))});                  // dec ecx ; jnz l
+    }
+    sum_pages(6);                                                       // esi: through the old mapping
+    emit({0xBF, 0x00, 0x20, 0x01, 0x00});                               // mov edi, 0x12000
+    emit({0xC7, 0x07, 0x03, 0x00, 0x06, 0x00});                         // l: mov dword [edi], 0x60003
+    emit({0x83, 0xC7, 0x04});                                           // add edi, 4
+    emit({0x81, 0xFF, 0x00, 0x30, 0x01, 0x00});                         // cmp edi, 0x13000
+    emit({0x75, uint8_t(-(6 + 3 + 6 + 2))});                            // jne l
+    sum_pages(3);                                                       // ebx: the TLB's stale entries
+    emit({0x0F, 0x20, 0xD8, 0x0F, 0x22, 0xD8});                         // mov eax, cr3 ; mov cr3, eax
+    sum_pages(2);                                                       // edx: walked afresh
+    emit({0xFA, 0xF4});                                                 // cli ; hlt
+    std::memcpy(b.ram + 0x1000, code.data(), code.size());
+    auto r = b.cpu->run(100000);
+    REQUIRE(r.reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(s.gpr[ESI] == uint32_t(992u * 0xAAAAAAAAu));
+    CHECK(s.gpr[EBX] == uint32_t(992u * 0xAAAAAAAAu));  // all 992 translations were held
+    CHECK(s.gpr[EDX] == uint32_t(992u * 0xBBBBBBBBu));  // and all were forgotten
+}
+
 TEST_CASE("a page fault reports CR2 and the error code and commits nothing", "[x86][paging]") {
     test::X86Bench b;
     b.flat32(0x1000);
