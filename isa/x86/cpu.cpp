@@ -249,7 +249,7 @@ void X86Cpu::flush_tlb() {
 }
 
 void X86Cpu::invalidate_page(uint32_t lin) {
-    bump_epoch();
+    if (fetched_pages_epoch_ == epoch() && fetched_pages_.contains(lin >> 12)) bump_epoch();
     const unsigned i = (lin >> 12) & (kTlbSize - 1);
     for (unsigned u = 0; u < 2; ++u)
         if (tlb_phys_[u][i].tag == (lin & ~0xFFFu)) tlb_[u][i] = TlbEntry{}, tlb_phys_[u][i] = TlbPhys{};
@@ -399,8 +399,15 @@ Block* X86Cpu::chain_miss(Block* prev) {
     const uint64_t ep = epoch();
     const uint32_t base = s.seg[CS].base;
     const uint32_t ctx = (uint32_t(s.cpl) << 8) | mode_bits();
-    for (const Block::Link& l : prev->links)
-        if (l.eip == s.eip && l.epoch == ep && l.cs_base == base && l.context == ctx) return l.block;
+    // chained_block looks only at the first link holding this EIP: one left from an older
+    // epoch (or another context) would send it here every time, so it goes.
+    const Block::Link* hit = nullptr;
+    for (Block::Link& l : prev->links) {
+        if (l.eip != s.eip) continue;
+        if (l.epoch == ep && l.cs_base == base && l.context == ctx) hit = &l;
+        else l = Block::Link{};
+    }
+    if (hit) return hit->block;
     Block* b = fetch_block();
     if (b->valid) {
         Block::Link& l = prev->links[prev->next_link];
@@ -412,6 +419,11 @@ Block* X86Cpu::chain_miss(Block* prev) {
 
 Block* X86Cpu::fetch_block() {
     uint32_t lin = s.seg[CS].base + s.eip;
+    if (fetched_pages_epoch_ != epoch()) {
+        fetched_pages_.clear();
+        fetched_pages_epoch_ = epoch();
+    }
+    fetched_pages_.insert(lin >> 12);
     uint32_t phys;
     const TlbPhys& e = tlb_phys_[s.cpl == 3][(lin >> 12) & (kTlbSize - 1)];
     if (e.tag == (lin & ~0xFFFu)) phys = e.phys | (lin & 0xFFF);

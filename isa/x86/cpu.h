@@ -14,6 +14,7 @@
 
 #include "cpu/block_cache.h"
 #include "cpu/instrumentation.h"
+#include "cpu/page_set.h"
 #include "cpu/physical_memory.h"
 #include "cpu/port_bus.h"
 #include "cpu/run_result.h"
@@ -502,6 +503,14 @@ private:
     // not chained, and a compiled trace, which leaves at end_block, never needs to test the
     // epoch between its own blocks.
     uint64_t epoch() const { return cache_.generation(); }
+    // The linear pages fetch_block has found blocks on since the epoch began
+    // (fetched_pages_epoch_): every chain link, trace jump and running trace of the epoch
+    // starts from such a lookup, so they rely on the mappings of these pages only, and
+    // INVLPG of any other page need not bump the epoch. (Linux invalidates single pages all
+    // the time, mostly data: some 70,000 INVLPGs in its boot, each of which used to unlink
+    // every chained block and trace jump.)
+    cpu::PageSet fetched_pages_;
+    uint64_t fetched_pages_epoch_ = ~0ull;
     void bump_epoch() {
         cache_.bump_generation();
         end_block = true;

@@ -87,6 +87,40 @@ TEST_CASE("paging: the TLB follows INVLPG and CR3 reloads, A/D bits are set", "[
     CHECK((b.peek32(0x11000 + 4 * 0x12) & 0x40) != 0);  // the page-table write dirtied page 0x12
 }
 
+// INVLPG bumps the chaining epoch only for a page code was fetched from in this epoch
+// (X86Cpu::fetched_pages_); for such a page it must, or the call below would stay chained to
+// the block the page used to map.
+TEST_CASE("INVLPG of a code page unlinks the blocks chained into it", "[x86][tlb]") {
+    test::X86Bench b;
+    b.flat32(0x1000);
+    b.poke32(0x10000, 0x11000 | 3);
+    b.poke32(0x10004, 0x12000 | 3);
+    for (uint32_t i = 0; i < 1024; ++i) b.poke32(0x11000 + 4 * i, (i << 12) | 3);
+    b.poke32(0x12000, 0x50000 | 3);                           // linear 0x400000 -> 0x50000
+    b.poke(0x50000, {0xB8, 0x01, 0x00, 0x00, 0x00, 0xC3});    // mov eax, 1 ; ret
+    b.poke(0x60000, {0xB8, 0x02, 0x00, 0x00, 0x00, 0xC3});    // mov eax, 2 ; ret
+    auto& s = b.cpu->s;
+    b.cpu->write_cr(3, 0x10000);
+    b.cpu->write_cr(0, s.cr0 | CR0_PG);
+    // 100 times: call the page (chained); after the 50th call, map it to 0x60000 and INVLPG.
+    b.poke(0x1000, {0x31, 0xDB,                                  // xor ebx, ebx
+                    0xB9, 0x64, 0x00, 0x00, 0x00,                // mov ecx, 100
+                    0xBF, 0x00, 0x00, 0x40, 0x00,                // mov edi, 0x400000
+                    0xFF, 0xD7,                                  // l: call edi
+                    0x01, 0xC3,                                  // add ebx, eax
+                    0x83, 0xF9, 0x33,                            // cmp ecx, 51
+                    0x75, 0x11,                                  // jne skip
+                    0xC7, 0x05, 0x00, 0x20, 0x01, 0x00, 0x03, 0x00, 0x06, 0x00,  // mov [0x12000], 0x60003
+                    0x0F, 0x01, 0x3D, 0x00, 0x00, 0x40, 0x00,    // invlpg [0x400000]
+                    0x49,                                        // skip: dec ecx
+                    0x75, 0xE3,                                  // jnz l
+                    0xFA, 0xF4});                                // cli ; hlt
+    auto r = b.cpu->run(100000);
+    REQUIRE(r.reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(s.gpr[EBX] == 50 * 1 + 50 * 2);
+    CHECK(b.cpu->cache_stats().blocks_built >= 2 + 2);  // both pages' code was run
+}
+
 // A flush clears only the TLB slots filled since the last one (X86Cpu::tlb_filled_), or
 // everything once that list has overflowed: both must forget every translation.
 TEST_CASE("a CR3 reload forgets every translation the TLB holds", "[x86][tlb]") {
