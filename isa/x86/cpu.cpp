@@ -180,7 +180,7 @@ uint32_t X86Cpu::translate(uint32_t lin, bool write, bool user) {
         if (npde != pde) mem_.write(pde_addr, 4, npde);
         uint32_t phys = ((pde & 0xFFC00000u) | (lin & 0x003FFFFFu)) & a20_mask_;
         bool writable_entry = (npde & 0x40) && (user ? wok : (wok || !wp));
-        tlb_fill(lin, phys, user, writable_entry);
+        tlb_fill(lin, phys, user, writable_entry, (pde & 0x100) && (s.cr4 & CR4_PGE));
         return phys;
     }
     uint32_t pte_addr = ((pde & 0xFFFFF000u) | ((lin >> 10) & 0xFFC)) & a20_mask_;
@@ -195,11 +195,12 @@ uint32_t X86Cpu::translate(uint32_t lin, bool write, bool user) {
     if (npte != pte) mem_.write(pte_addr, 4, npte);
     uint32_t phys = ((pte & 0xFFFFF000u) | (lin & 0xFFF)) & a20_mask_;
     bool writable_entry = (npte & 0x40) && (user ? wok : (wok || !wp));
-    tlb_fill(lin, phys, user, writable_entry);
+    // G is the PTE's (SDM Vol. 3 §4.10.2.4: ignored in a PDE that references a page table).
+    tlb_fill(lin, phys, user, writable_entry, (pte & 0x100) && (s.cr4 & CR4_PGE));
     return phys;
 }
 
-void X86Cpu::tlb_fill(uint32_t lin, uint32_t phys, bool user, bool writable_entry) {
+void X86Cpu::tlb_fill(uint32_t lin, uint32_t phys, bool user, bool writable_entry, bool global) {
     if (data_breakpoints_ || write_log_) return;  // every access must reach the slow path
     const unsigned i = (lin >> 12) & (kTlbSize - 1);
     TlbEntry& e = tlb_[user][i];
@@ -209,7 +210,7 @@ void X86Cpu::tlb_fill(uint32_t lin, uint32_t phys, bool user, bool writable_entr
         if (tlb_filled_count_ == kTlbFilledCapacity) tlb_filled_count_ = kTlbFilledOverflow;
         else tlb_filled_[tlb_filled_count_++] = uint16_t((unsigned(user) << 15) | i);
     }
-    tlb_phys_[user][i] = {page, ppage};
+    tlb_phys_[user][i] = {page, ppage, global};
     e.tag_write = (writable_entry && (p.flags & cpu::PhysicalMemory::kWritable) &&
                    !(p.flags & cpu::PhysicalMemory::kCode))
                       ? page
@@ -233,19 +234,25 @@ void X86Cpu::drop_write_entries(uint64_t phys_page) {
         for (unsigned i = 0; i < kTlbSize; ++i) drop(u, i);
 }
 
-void X86Cpu::flush_tlb() {
+void X86Cpu::flush_tlb(bool keep_global) {
     bump_epoch();
-    if (tlb_filled_count_ != kTlbFilledOverflow) {
-        for (unsigned k = 0; k < tlb_filled_count_; ++k) {
-            const unsigned u = tlb_filled_[k] >> 15, i = tlb_filled_[k] & 0x7FFF;
-            tlb_[u][i] = TlbEntry{};
-            tlb_phys_[u][i] = TlbPhys{};
+    // Clears a slot unless it holds a global translation to keep; those stay listed.
+    unsigned kept = 0;
+    auto clear = [&](unsigned u, unsigned i) {
+        if (keep_global && tlb_phys_[u][i].global) {
+            tlb_filled_[kept++] = uint16_t((u << 15) | i);
+            return;
         }
+        tlb_[u][i] = TlbEntry{};
+        tlb_phys_[u][i] = TlbPhys{};
+    };
+    if (tlb_filled_count_ != kTlbFilledOverflow) {
+        for (unsigned k = 0, n = tlb_filled_count_; k < n; ++k) clear(tlb_filled_[k] >> 15, tlb_filled_[k] & 0x7FFF);
     } else {
         for (unsigned u = 0; u < 2; ++u)
-            for (unsigned i = 0; i < kTlbSize; ++i) tlb_[u][i] = TlbEntry{}, tlb_phys_[u][i] = TlbPhys{};
+            for (unsigned i = 0; i < kTlbSize; ++i) clear(u, i);
     }
-    tlb_filled_count_ = 0;
+    tlb_filled_count_ = kept;
 }
 
 void X86Cpu::invalidate_page(uint32_t lin) {

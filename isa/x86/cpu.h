@@ -128,6 +128,7 @@ struct TlbEntry {
 struct TlbPhys {
     uint32_t tag = 1;        // linear page address when the entry holds a translation; odd = no
     uint32_t phys = 0;       // physical page address
+    bool global = false;     // G set in the entry that mapped it, with CR4.PGE: a CR3 load keeps it
 };
 
 class X86Cpu {
@@ -408,7 +409,8 @@ public:
 
     // Control registers (system.cpp). Writes go through here so that TLB/caches follow.
     void write_cr(unsigned n, uint32_t v);
-    void flush_tlb();
+    // keep_global: a CR3 load, which leaves global translations (SDM Vol. 3 §4.10.4.1).
+    void flush_tlb(bool keep_global = false);
     void invalidate_page(uint32_t lin);
     void set_cpl(unsigned cpl);
     void halt() { halted_ = true; end_block = true; }
@@ -531,7 +533,7 @@ private:
     void update_observed();
     void trace_block(const Block& b);
     uint32_t mode_bits() const { return s.seg[CS].db() ? 1 : 0; }
-    void tlb_fill(uint32_t lin, uint32_t phys, bool user, bool writable_entry);
+    void tlb_fill(uint32_t lin, uint32_t phys, bool user, bool writable_entry, bool global = false);
     void drop_write_entries(uint64_t phys_page);
 
     cpu::PhysicalMemory& mem_;

@@ -87,6 +87,42 @@ TEST_CASE("paging: the TLB follows INVLPG and CR3 reloads, A/D bits are set", "[
     CHECK((b.peek32(0x11000 + 4 * 0x12) & 0x40) != 0);  // the page-table write dirtied page 0x12
 }
 
+// SDM Vol. 3 §4.10.4.1: a CR3 load invalidates every translation but the global ones (G in
+// the PTE, with CR4.PGE); a CR4 write here drops those too. (Keeping them is what Linux's
+// global kernel mappings are for: it reloads CR3 at every context switch.)
+TEST_CASE("a CR3 load keeps global translations and a CR4 write drops them", "[x86][tlb]") {
+    test::X86Bench b;
+    b.flat32(0x1000);
+    b.poke32(0x10000, 0x11000 | 3);
+    b.poke32(0x10004, 0x12000 | 3);
+    for (uint32_t i = 0; i < 1024; ++i) b.poke32(0x11000 + 4 * i, (i << 12) | 3);
+    b.poke32(0x12000, 0x50000 | 0x103);  // linear 0x400000 -> 0x50000, global
+    b.poke32(0x12008, 0x51000 | 0x003);  // linear 0x402000 -> 0x51000
+    b.poke32(0x50000, 0xAAAAAAAA);
+    b.poke32(0x51000, 0xCCCCCCCC);
+    b.poke32(0x60000, 0xBBBBBBBB);
+    b.poke32(0x61000, 0xDDDDDDDD);
+    auto& s = b.cpu->s;
+    b.cpu->write_cr(4, CR4_PGE);
+    b.cpu->write_cr(3, 0x10000);
+    b.cpu->write_cr(0, s.cr0 | CR0_PG);
+    b.poke(0x1000, {0xA1, 0x00, 0x00, 0x40, 0x00,                                // mov eax, [0x400000]
+                    0xA1, 0x00, 0x20, 0x40, 0x00,                                // mov eax, [0x402000]
+                    0xC7, 0x05, 0x00, 0x20, 0x01, 0x00, 0x03, 0x01, 0x06, 0x00,  // PTE 0 -> 0x60000, G
+                    0xC7, 0x05, 0x08, 0x20, 0x01, 0x00, 0x03, 0x10, 0x06, 0x00,  // PTE 2 -> 0x61000
+                    0x0F, 0x20, 0xD8, 0x0F, 0x22, 0xD8,                          // mov eax, cr3 ; mov cr3, eax
+                    0x8B, 0x1D, 0x00, 0x00, 0x40, 0x00,                          // mov ebx, [0x400000]
+                    0x8B, 0x0D, 0x00, 0x20, 0x40, 0x00,                          // mov ecx, [0x402000]
+                    0x0F, 0x20, 0xE0, 0x0F, 0x22, 0xE0,                          // mov eax, cr4 ; mov cr4, eax
+                    0x8B, 0x15, 0x00, 0x00, 0x40, 0x00,                          // mov edx, [0x400000]
+                    0xFA, 0xF4});                                                // cli ; hlt
+    auto r = b.cpu->run(1000);
+    REQUIRE(r.reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(s.gpr[EBX] == 0xAAAAAAAA);  // the global translation survived the CR3 load
+    CHECK(s.gpr[ECX] == 0xDDDDDDDD);  // the other was walked again
+    CHECK(s.gpr[EDX] == 0xBBBBBBBB);  // the CR4 write dropped the global one
+}
+
 // INVLPG bumps the chaining epoch only for a page code was fetched from in this epoch
 // (X86Cpu::fetched_pages_); for such a page it must, or the call below would stay chained to
 // the block the page used to map.

@@ -112,7 +112,7 @@ void X86Cpu::write_cr(unsigned n, uint32_t v) {
     case 3:
         old = s.cr3;
         s.cr3 = v & 0xFFFFF018u;
-        flush_tlb();
+        flush_tlb(/*keep_global=*/true);  // SDM Vol. 3 §4.10.4.1
         end_block = true;
         break;
     case 4:
