@@ -52,7 +52,7 @@ run pc options (QEMU's spelling where the meaning is the same):
                         reproducible; off: the host's clock (interactive, not reproducible)
   -no-reboot            a guest reset (keyboard controller, port 0x92, triple fault) ends the
                         run instead of restarting the machine
-  -d ITEMS              comma list of: in_asm, exec, int, cpu, unimp, jit
+  -d ITEMS              comma list of: in_asm, exec, int, cpu, unimp, jit, tlb
   --engine=jit|interp   the LLVM tier for hot code (default), or the interpreter only
   --virt=off|trap|bt    run the guest natively (default), deprivileged under the trap-and-
                         emulate monitor with its sensitive instructions as they are (trap), or
@@ -73,7 +73,8 @@ int run_pc(trapeze::cli::Args& args) {
     trapeze::machines::PcConfig cfg;
     uint64_t max_insns = 0;
     std::string engine = "jit";
-    bool jit_stats = false, lockstep = false;
+    trapeze::cli::RunReports reports;
+    bool lockstep = false;
     std::string profile_path;
     while (!args.done()) {
         std::string_view a = args.next();
@@ -82,7 +83,7 @@ int run_pc(trapeze::cli::Args& args) {
             if (engine != "interp" && engine != "jit")
                 throw UsageError(fmt::format("--engine {}: expected interp or jit", engine));
         } else if (a == "--lockstep") lockstep = true;
-        else if (trapeze::cli::parse_pc_option(args, a, cfg, &jit_stats)) {
+        else if (trapeze::cli::parse_pc_option(args, a, cfg, &reports)) {
         } else if (a == "--max-insns") max_insns = args.number(a, 1, UINT64_MAX);
         else if (a == "--profile") profile_path = args.value(a);
         else throw UsageError(fmt::format("unknown option '{}' for 'run pc'", a));
@@ -118,7 +119,8 @@ int run_pc(trapeze::cli::Args& args) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     using trapeze::cpu::StopReason;
     fmt::print(stderr, "trapeze: {}\n", r.message);
-    if (jit && jit_stats) fmt::print(stderr, "{}", trapeze::bt::format_stats(jit->stats()));
+    if (jit && reports.jit) fmt::print(stderr, "{}", trapeze::bt::format_stats(jit->stats()));
+    if (reports.tlb) fmt::print(stderr, "{}", pc.cpu().format_tlb_stats());
     if (pc.monitor()) fmt::print(stderr, "{}", trapeze::x86::format_monitor_stats(*pc.monitor()));
     fmt::print(stderr, "trapeze: {} instructions in {:.2f} s ({:.1f} MIPS)\n", r.instructions, secs,
                secs > 0 ? r.instructions / secs / 1e6 : 0.0);

@@ -8,7 +8,7 @@
 
 namespace trapeze::cli {
 
-bool parse_pc_option(Args& args, std::string_view a, machines::PcConfig& cfg, bool* jit_stats) {
+bool parse_pc_option(Args& args, std::string_view a, machines::PcConfig& cfg, RunReports* reports) {
     if (a == "--virt" || a.rfind("--virt=", 0) == 0) {
         std::string v = a == "--virt" ? args.value(a) : std::string(a.substr(7));
         auto m = cpu::parse_virt_mode(v);
@@ -33,9 +33,10 @@ bool parse_pc_option(Args& args, std::string_view a, machines::PcConfig& cfg, bo
             else if (item == "int") cfg.trace |= x86::kTraceInt;
             else if (item == "cpu") cfg.trace |= x86::kTraceCpu | x86::kTraceExec;
             else if (item == "unimp") cfg.log_unimp = true;
-            else if (item == "jit" && jit_stats) *jit_stats = true;
+            else if (item == "jit" && reports) reports->jit = true;
+            else if (item == "tlb" && reports) reports->tlb = true;
             else throw UsageError(fmt::format("-d {}: unknown item (in_asm, exec, int, cpu, unimp{})", item,
-                                              jit_stats ? ", jit" : ""));
+                                              reports ? ", jit, tlb" : ""));
         }
     } else if (a == "-serial") cfg.serial = args.value(a);
     else if (a == "-no-reboot") cfg.no_reboot = true;

@@ -161,6 +161,7 @@ uint32_t X86Cpu::translate(uint32_t lin, bool write, bool user) {
         tlb_fill(lin, phys, user, true);
         return phys;
     }
+    ++tlb_stats_.page_walks;
     // 32-bit paging, SDM Vol. 3 §4.3. A/D bits are set only when the access succeeds (as
     // Bochs and the P6 do: the walk's permission checks precede the A/D updates).
     auto page_fault = [&](uint32_t code) {
@@ -236,6 +237,8 @@ void X86Cpu::drop_write_entries(uint64_t phys_page) {
 
 void X86Cpu::flush_tlb(bool keep_global) {
     bump_epoch();
+    ++tlb_stats_.flushes;
+    if (keep_global) ++tlb_stats_.flushes_keeping_global;
     // Clears a slot unless it holds a global translation to keep; those stay listed.
     unsigned kept = 0;
     auto clear = [&](unsigned u, unsigned i) {
@@ -256,7 +259,11 @@ void X86Cpu::flush_tlb(bool keep_global) {
 }
 
 void X86Cpu::invalidate_page(uint32_t lin) {
-    if (fetched_pages_epoch_ == epoch() && fetched_pages_.contains(lin >> 12)) bump_epoch();
+    ++tlb_stats_.invlpgs;
+    if (fetched_pages_epoch_ == epoch() && fetched_pages_.contains(lin >> 12)) {
+        bump_epoch();
+        ++tlb_stats_.invlpgs_unlinking;
+    }
     const unsigned i = (lin >> 12) & (kTlbSize - 1);
     for (unsigned u = 0; u < 2; ++u)
         if (tlb_phys_[u][i].tag == (lin & ~0xFFFu)) tlb_[u][i] = TlbEntry{}, tlb_phys_[u][i] = TlbPhys{};
@@ -403,6 +410,7 @@ inline Block* X86Cpu::chained_block(Block* prev) {
 }
 
 Block* X86Cpu::chain_miss(Block* prev) {
+    ++tlb_stats_.chain_misses;
     const uint64_t ep = epoch();
     const uint32_t base = s.seg[CS].base;
     const uint32_t ctx = (uint32_t(s.cpl) << 8) | mode_bits();
@@ -425,6 +433,7 @@ Block* X86Cpu::chain_miss(Block* prev) {
 }
 
 Block* X86Cpu::fetch_block() {
+    ++tlb_stats_.block_lookups;
     uint32_t lin = s.seg[CS].base + s.eip;
     if (fetched_pages_epoch_ != epoch()) {
         fetched_pages_.clear();

@@ -174,6 +174,21 @@ public:
     cpu::PhysicalMemory& memory() { return mem_; }
     cpu::PortBus& ports() { return ports_; }
     const cpu::BlockCacheStats& cache_stats() const { return cache_.stats; }
+    // The soft TLB's and the block lookup's work (`-d tlb`): what the run spent on address
+    // translation and on finding blocks, the first thing to look at when a guest is slow
+    // (docs/architecture.md, Memory access).
+    struct TlbStats {
+        uint64_t page_walks = 0;         // translations walked (paging on)
+        uint64_t flushes = 0;            // whole-TLB flushes
+        uint64_t flushes_keeping_global = 0;  // of them: CR3 loads
+        uint64_t invlpgs = 0;
+        uint64_t invlpgs_unlinking = 0;  // of them: of a page code was fetched from
+        uint64_t block_lookups = 0;      // fetch_block: by linear address
+        uint64_t chain_misses = 0;       // a chained transfer not found in the block's links
+    };
+    const TlbStats& tlb_stats() const { return tlb_stats_; }
+    // Two lines for `-d tlb` (tlb_stats.cpp).
+    std::string format_tlb_stats() const;
     std::string describe_state() const;  // registers, for traces and triple-fault reports
     // Attaches a second tier (nullptr: interpreter only). Empties the block cache; not from
     // inside run().
@@ -511,6 +526,7 @@ private:
     // INVLPG of any other page need not bump the epoch. (Linux invalidates single pages all
     // the time, mostly data: some 70,000 INVLPGs in its boot, each of which used to unlink
     // every chained block and trace jump.)
+    TlbStats tlb_stats_;
     cpu::PageSet fetched_pages_;
     uint64_t fetched_pages_epoch_ = ~0ull;
     void bump_epoch() {

@@ -30,11 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     argv.push_back(nullptr);
     cli::Args args(int(words.size()), argv.data());
     machines::PcConfig cfg;
-    bool jit_stats = false;
+    cli::RunReports reports;
     try {
         while (!args.done()) {
             std::string_view a = args.next();
-            if (cli::parse_pc_option(args, a, cfg, &jit_stats)) continue;
+            if (cli::parse_pc_option(args, a, cfg, &reports)) continue;
             if (a == "--max-insns") (void)args.number(a, 1, UINT64_MAX);
             else if (a == "--split") (void)cli::split(args.value(a), ',');
             else throw cli::UsageError("unknown option");

@@ -121,6 +121,7 @@ TEST_CASE("a CR3 load keeps global translations and a CR4 write drops them", "[x
     CHECK(s.gpr[EBX] == 0xAAAAAAAA);  // the global translation survived the CR3 load
     CHECK(s.gpr[ECX] == 0xDDDDDDDD);  // the other was walked again
     CHECK(s.gpr[EDX] == 0xBBBBBBBB);  // the CR4 write dropped the global one
+    CHECK(b.cpu->tlb_stats().flushes_keeping_global == 2);  // the set-up's CR3 load and the guest's (-d tlb)
 }
 
 // INVLPG bumps the chaining epoch only for a page code was fetched from in this epoch
@@ -155,6 +156,8 @@ TEST_CASE("INVLPG of a code page unlinks the blocks chained into it", "[x86][tlb
     REQUIRE(r.reason == cpu::StopReason::kHaltedNoWake);
     CHECK(s.gpr[EBX] == 50 * 1 + 50 * 2);
     CHECK(b.cpu->cache_stats().blocks_built >= 2 + 2);  // both pages' code was run
+    CHECK(b.cpu->tlb_stats().invlpgs == 1);
+    CHECK(b.cpu->tlb_stats().invlpgs_unlinking == 1);  // what -d tlb reports
 }
 
 // A flush clears only the TLB slots filled since the last one (X86Cpu::tlb_filled_), or
