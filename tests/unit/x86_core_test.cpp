@@ -60,15 +60,12 @@ TEST_CASE("paging: the TLB follows INVLPG and CR3 reloads, A/D bits are set", "[
     b.flat32(0x1000);
     // Page directory at 0x10000, one page table at 0x11000 identity-mapping the first 4 MB,
     // except linear 0x400000.. mapped by a second table at 0x12000.
-    b.poke32(0x10000, 0x11000 | 3);
-    b.poke32(0x10004, 0x12000 | 3);
-    for (uint32_t i = 0; i < 1024; ++i) b.poke32(0x11000 + 4 * i, (i << 12) | 3);
+    b.two_page_tables();
     b.poke32(0x12000, 0x50000 | 3);  // linear 0x400000 -> physical 0x50000
     b.poke32(0x50000, 0xAAAAAAAA);
     b.poke32(0x60000, 0xBBBBBBBB);
     auto& s = b.cpu->s;
-    b.cpu->write_cr(3, 0x10000);
-    b.cpu->write_cr(0, s.cr0 | CR0_PG);
+    b.paging_on();
     // mov eax, [0x400000] ; mov [0x12000], 0x60003 (remap) ; mov ebx, [0x400000] (stale TLB)
     // invlpg [0x400000] ; mov edx, [0x400000] ; cli ; hlt
     b.poke(0x1000, {0xA1, 0x00, 0x00, 0x40, 0x00,
@@ -93,9 +90,7 @@ TEST_CASE("paging: the TLB follows INVLPG and CR3 reloads, A/D bits are set", "[
 TEST_CASE("a CR3 load keeps global translations and a CR4 write drops them", "[x86][tlb]") {
     test::X86Bench b;
     b.flat32(0x1000);
-    b.poke32(0x10000, 0x11000 | 3);
-    b.poke32(0x10004, 0x12000 | 3);
-    for (uint32_t i = 0; i < 1024; ++i) b.poke32(0x11000 + 4 * i, (i << 12) | 3);
+    b.two_page_tables();
     b.poke32(0x12000, 0x50000 | 0x103);  // linear 0x400000 -> 0x50000, global
     b.poke32(0x12008, 0x51000 | 0x003);  // linear 0x402000 -> 0x51000
     b.poke32(0x50000, 0xAAAAAAAA);
@@ -104,8 +99,7 @@ TEST_CASE("a CR3 load keeps global translations and a CR4 write drops them", "[x
     b.poke32(0x61000, 0xDDDDDDDD);
     auto& s = b.cpu->s;
     b.cpu->write_cr(4, CR4_PGE);
-    b.cpu->write_cr(3, 0x10000);
-    b.cpu->write_cr(0, s.cr0 | CR0_PG);
+    b.paging_on();
     b.poke(0x1000, {0xA1, 0x00, 0x00, 0x40, 0x00,                                // mov eax, [0x400000]
                     0xA1, 0x00, 0x20, 0x40, 0x00,                                // mov eax, [0x402000]
                     0xC7, 0x05, 0x00, 0x20, 0x01, 0x00, 0x03, 0x01, 0x06, 0x00,  // PTE 0 -> 0x60000, G
@@ -130,15 +124,12 @@ TEST_CASE("a CR3 load keeps global translations and a CR4 write drops them", "[x
 TEST_CASE("INVLPG of a code page unlinks the blocks chained into it", "[x86][tlb]") {
     test::X86Bench b;
     b.flat32(0x1000);
-    b.poke32(0x10000, 0x11000 | 3);
-    b.poke32(0x10004, 0x12000 | 3);
-    for (uint32_t i = 0; i < 1024; ++i) b.poke32(0x11000 + 4 * i, (i << 12) | 3);
+    b.two_page_tables();
     b.poke32(0x12000, 0x50000 | 3);                           // linear 0x400000 -> 0x50000
     b.poke(0x50000, {0xB8, 0x01, 0x00, 0x00, 0x00, 0xC3});    // mov eax, 1 ; ret
     b.poke(0x60000, {0xB8, 0x02, 0x00, 0x00, 0x00, 0xC3});    // mov eax, 2 ; ret
     auto& s = b.cpu->s;
-    b.cpu->write_cr(3, 0x10000);
-    b.cpu->write_cr(0, s.cr0 | CR0_PG);
+    b.paging_on();
     // 100 times: call the page (chained); after the 50th call, map it to 0x60000 and INVLPG.
     b.poke(0x1000, {0x31, 0xDB,                                  // xor ebx, ebx
                     0xB9, 0x64, 0x00, 0x00, 0x00,                // mov ecx, 100
@@ -168,15 +159,12 @@ TEST_CASE("a CR3 reload forgets every translation the TLB holds", "[x86][tlb]") 
     b.flat32(0x1000);
     // Linear 0x400000-0x7FFFFF (PDE 1, table at 0x12000) maps every page to physical
     // 0x50000 (0xAAAAAAAA); the guest then points every PTE at 0x60000 (0xBBBBBBBB).
-    b.poke32(0x10000, 0x11000 | 3);
-    b.poke32(0x10004, 0x12000 | 3);
-    for (uint32_t i = 0; i < 1024; ++i) b.poke32(0x11000 + 4 * i, (i << 12) | 3);
+    b.two_page_tables();
     for (uint32_t i = 0; i < 1024; ++i) b.poke32(0x12000 + 4 * i, 0x50000 | 3);
     b.poke32(0x50000, 0xAAAAAAAA);
     b.poke32(0x60000, 0xBBBBBBBB);
     auto& s = b.cpu->s;
-    b.cpu->write_cr(3, 0x10000);
-    b.cpu->write_cr(0, s.cr0 | CR0_PG);
+    b.paging_on();
     std::vector<uint8_t> code;
     auto emit = [&](std::initializer_list<uint8_t> bytes) { code.insert(code.end(), bytes); };
     // Sum dword 0 of the pages at 0x420000-0x7FF000 into reg (992 pages, 992 TLB slots: the

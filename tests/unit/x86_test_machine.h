@@ -49,6 +49,19 @@ struct X86Bench {
         for (unsigned i = 0; i < 6; ++i) cpu->refresh_segcheck(i);
     }
 
+    // The paging structures the TLB tests share: page directory at 0x10000, PDE 0 -> table
+    // 0x11000 identity-mapping the first 4 MB, PDE 1 -> table 0x12000 (linear 0x400000-
+    // 0x7FFFFF: its entries are the test's). paging_on() loads CR3 with it and sets CR0.PG.
+    void two_page_tables() {
+        poke32(0x10000, 0x11000 | 3);
+        poke32(0x10004, 0x12000 | 3);
+        for (uint32_t i = 0; i < 1024; ++i) poke32(0x11000 + 4 * i, (i << 12) | 3);
+    }
+    void paging_on(uint32_t cr0_extra = 0) {
+        cpu->write_cr(3, 0x10000);
+        cpu->write_cr(0, cpu->s.cr0 | x86::CR0_PG | cr0_extra);
+    }
+
     void poke(uint32_t addr, std::initializer_list<uint8_t> bytes) {
         std::memcpy(ram + addr, std::data(bytes), bytes.size());
     }
