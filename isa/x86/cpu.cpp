@@ -260,7 +260,7 @@ void X86Cpu::flush_tlb(bool keep_global) {
 
 void X86Cpu::invalidate_page(uint32_t lin) {
     ++tlb_stats_.invlpgs;
-    if (fetched_pages_epoch_ == epoch() && fetched_pages_.contains(lin >> 12)) {
+    if (code_fetched_from(lin)) {
         bump_epoch();
         ++tlb_stats_.invlpgs_unlinking;
     }
@@ -413,7 +413,7 @@ Block* X86Cpu::chain_miss(Block* prev) {
     ++tlb_stats_.chain_misses;
     const uint64_t ep = epoch();
     const uint32_t base = s.seg[CS].base;
-    const uint32_t ctx = (uint32_t(s.cpl) << 8) | mode_bits();
+    const uint32_t ctx = link_context();
     // chained_block looks only at the first link holding this EIP: one left from an older
     // epoch (or another context) would send it here every time, so it goes.
     const Block::Link* hit = nullptr;
@@ -435,11 +435,7 @@ Block* X86Cpu::chain_miss(Block* prev) {
 Block* X86Cpu::fetch_block() {
     ++tlb_stats_.block_lookups;
     uint32_t lin = s.seg[CS].base + s.eip;
-    if (fetched_pages_epoch_ != epoch()) {
-        fetched_pages_.clear();
-        fetched_pages_epoch_ = epoch();
-    }
-    fetched_pages_.insert(lin >> 12);
+    note_code_fetch(lin);
     uint32_t phys;
     const TlbPhys& e = tlb_phys_[s.cpl == 3][(lin >> 12) & (kTlbSize - 1)];
     if (e.tag == (lin & ~0xFFFu)) phys = e.phys | (lin & 0xFFF);

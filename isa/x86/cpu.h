@@ -525,10 +525,19 @@ private:
     // starts from such a lookup, so they rely on the mappings of these pages only, and
     // INVLPG of any other page need not bump the epoch. (Linux invalidates single pages all
     // the time, mostly data: some 70,000 INVLPGs in its boot, each of which used to unlink
-    // every chained block and trace jump.)
-    TlbStats tlb_stats_;
+    // every chained block and trace jump.) Emptied lazily, by the first fetch of a new epoch.
     cpu::PageSet fetched_pages_;
     uint64_t fetched_pages_epoch_ = ~0ull;
+    void note_code_fetch(uint32_t lin) {
+        if (fetched_pages_epoch_ != epoch()) {
+            fetched_pages_.clear();
+            fetched_pages_epoch_ = epoch();
+        }
+        fetched_pages_.insert(lin >> 12);
+    }
+    bool code_fetched_from(uint32_t lin) const {
+        return fetched_pages_epoch_ == epoch() && fetched_pages_.contains(lin >> 12);
+    }
     void bump_epoch() {
         cache_.bump_generation();
         end_block = true;
@@ -582,6 +591,7 @@ private:
     static constexpr unsigned kTlbFilledOverflow = kTlbFilledCapacity + 1;
     std::array<uint16_t, kTlbFilledCapacity> tlb_filled_{};
     unsigned tlb_filled_count_ = 0;
+    TlbStats tlb_stats_;
     uint32_t a20_mask_ = 0xFFFFFFFFu;
     InterruptSource* irq_ = nullptr;
     // Faults delivered in a row with no instruction completed (handle_fault).
