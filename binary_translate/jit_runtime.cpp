@@ -106,13 +106,15 @@ struct TraceRuntime {
     // X86Cpu::tsc_now(), exact at any instruction, and the run loop syncs s.tsc after the
     // trace returns or a fault leaves it.
     static bool next(X86Cpu& c, uint64_t widest) {
-        // (icount_ + widest cannot wrap: both are far below 2^63.)
-        if (c.icount_ + widest > c.insn_limit_) return false;
-        // NMI and INTR are flags of the CPU's (no call, so LLVM keeps the guest state in
-        // registers across the check), tested together first: usually none is up. A polled
-        // source would need a call: leave, the run loop polls.
-        if (c.events_.any()) [[unlikely]]
+        // (icount_ + widest cannot wrap: both are far below 2^63.) One compare while no event
+        // line is up (X86Cpu::trace_exit_at_ is then the instruction limit, else 0).
+        if (c.icount_ + widest > c.trace_exit_at_) [[unlikely]] {
+            if (c.icount_ + widest > c.insn_limit_) return false;
+            // NMI and INTR are flags of the CPU's (no call, so LLVM keeps the guest state in
+            // registers across the check). A polled source would need a call: leave, the run
+            // loop polls.
             if (c.events_.nmi || ((c.s.eflags & IF) && (c.events_.intr_pin || c.events_.irq_polled))) return false;
+        }
         ++counters(c)[kTransitions];
         return true;
     }

@@ -46,6 +46,7 @@ void X86Cpu::reset() {
     for (unsigned i = 0; i < 6; ++i) refresh_segcheck(i);
     halted_ = false;
     events_.nmi = false;
+    events_changed();
     inhibit_until_ = 0;
     monitor_real_ = false;  // real mode: the monitor lets the guest run natively until PE
     fpu_->reset();
@@ -548,6 +549,7 @@ inline bool X86Cpu::interrupt_due() const {
 
 bool X86Cpu::take_nmi() {
     events_.nmi = false;
+    events_changed();
     halted_ = false;
     deliver(kNMI, false, false, 0, true);
     return true;
@@ -628,6 +630,7 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
     stop_message_.clear();
     const uint64_t limit = max_insns ? icount_ + max_insns : UINT64_MAX;
     insn_limit_ = limit;
+    events_changed();
     Block* prev = nullptr;  // the block just run, when control simply flowed out of it
     while (stop_ == cpu::StopReason::kRunning) {
         sync_tsc();

@@ -149,13 +149,20 @@ public:
         irq_ = src;
         events_.irq_polled = src && !drives_intr_pin;
         events_.intr_pin = false;
+        events_changed();
     }
     // The INTR pin's level (SDM Vol. 3 §6.3.1), as the interrupt source drives it.
-    void set_intr(bool level) { events_.intr_pin = level && irq_; }
+    void set_intr(bool level) {
+        events_.intr_pin = level && irq_;
+        events_changed();
+    }
     // HLT executed and no interrupt taken since: the machine may skip time to its next
     // device event instead of running the halted CPU (machines/pc_devices.cpp).
     bool halted() const { return halted_; }
-    void raise_nmi() { events_.nmi = true; }
+    void raise_nmi() {
+        events_.nmi = true;
+        events_changed();
+    }
     void attach(cpu::Instrumentation* hooks) { hooks_ = hooks; update_observed(); }
     void set_trace(uint32_t flags, std::FILE* out) { trace_ = flags; trace_out_ = out; update_observed(); }
     // A20 gate (i8042 / port 0x92): when off, physical bit 20 is forced to 0.
@@ -614,6 +621,13 @@ private:
     };
     static_assert(sizeof(EventLines) == 4);
     EventLines events_;
+    // Where a compiled trace stops going from one of its blocks to the next without a closer
+    // look: run()'s instruction limit while no event line is up, 0 while one is. So the step
+    // between two blocks of a trace is one compare (jit_runtime.cpp, next()); the events'
+    // details (IF, which line) are looked at only when a line is up. Every write of events_
+    // or insn_limit_ goes through events_changed().
+    uint64_t trace_exit_at_ = UINT64_MAX;
+    void events_changed() { trace_exit_at_ = events_.any() ? 0 : insn_limit_; }
     cpu::Instrumentation* hooks_ = nullptr;
     uint32_t trace_ = 0;
     std::FILE* trace_out_ = nullptr;

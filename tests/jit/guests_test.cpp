@@ -276,6 +276,47 @@ TEST_CASE("interrupts arriving in a long hot loop are taken where the interprete
     }
 }
 
+// A device on port 0xE0 that asserts INTR (vector 0x20) during every `period`-th write to
+// it, from inside the guest's OUT, and lowers it at the INTA cycle: the pin rises in the
+// middle of a block, while the CPU runs, not between two runs.
+struct PortRaisedIrq : x86::InterruptSource, cpu::PortDevice {
+    x86::X86Cpu& cpu;
+    unsigned period, writes = 0;
+    PortRaisedIrq(x86::X86Cpu& c, cpu::PortBus& ports, unsigned p) : cpu(c), period(p) {
+        cpu.set_interrupt_source(this, true);
+        ports.add(0xE0, 1, this);
+    }
+    bool interrupt_pending() override { return true; }
+    uint8_t acknowledge_interrupt() override {
+        cpu.set_intr(false);
+        return 0x20;
+    }
+    uint32_t port_read(uint16_t, unsigned) override { return 0xFF; }
+    void port_write(uint16_t, unsigned, uint32_t) override {
+        if (++writes % period == 0) cpu.set_intr(true);
+    }
+};
+
+TEST_CASE("an interrupt a port write raises inside a hot loop is taken where the interpreter takes it") {
+    for (uint64_t quantum : {uint64_t{1}, uint64_t{1'000'000}}) {
+        auto code = guest("irq_port");
+        GuestMachine interp(code, false), jit(code, true);
+        PortRaisedIrq ia(interp.cpu(), interp.bench.ports, 97), ib(jit.cpu(), jit.bench.ports, 97);
+        bt::LockstepOptions lo;
+        lo.quantum = quantum;
+        auto r = bt::run_lockstep(interp.cpu(), interp.bench.mem, jit.cpu(), jit.bench.mem, 10'000'000, lo);
+        INFO(r.difference);
+        INFO(r.reference.message);
+        CHECK_FALSE(r.diverged);
+        CHECK(r.reference.reason == cpu::StopReason::kHaltedNoWake);
+        CHECK(jit.result(1) == 20000 / 97);  // every one taken
+        CHECK(jit.result(2) == interp.result(2));  // at the same places
+        bt::JitStats st = jit.jit->stats();
+        CHECK(st.entries > jit.result(1));    // the loop was re-entered after each one
+        if (quantum > 1) CHECK(st.chain_hits > 1000);  // and ran chained between them
+    }
+}
+
 TEST_CASE("a fault inside a compiled trace is precise") {
     for (uint64_t quantum : {uint64_t{1}, uint64_t{1'000'000}}) lockstep_guest("fault", quantum);
     GuestMachine m(guest("fault"), true);
