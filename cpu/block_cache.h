@@ -44,7 +44,11 @@ public:
         Block* raw = b.get();
         uint64_t k = key(raw->phys_start, raw->mode);
         auto it = map_.find(k);
-        if (it != map_.end()) retire(std::move(it->second));
+        if (it != map_.end()) {  // (fetch_block builds only what it did not find: not reached)
+            retire(std::move(it->second));
+            code_generation_++;
+            generation_++;
+        }
         stats.blocks_built++;
         uint64_t first = raw->phys_start & ~PhysicalMemory::kPageMask;
         uint64_t last = raw->phys_last & ~PhysicalMemory::kPageMask;
@@ -73,6 +77,7 @@ public:
             retire(std::move(m->second));
             map_.erase(m);
         }
+        code_generation_++;
         generation_++;
     }
 
@@ -83,6 +88,7 @@ public:
         pages_.clear();
         front_.fill(nullptr);
         stats.flushes++;
+        code_generation_++;
         generation_++;
     }
 
@@ -92,6 +98,9 @@ public:
     // (chains, compiled traces between blocks) compare it.
     uint64_t generation() const { return generation_; }
     void bump_generation() { generation_++; }
+    // Changes only when a block is dropped: while it is unchanged, a block pointer taken from
+    // the cache is alive and is still what find() answers for its address.
+    uint64_t code_generation() const { return code_generation_; }
     size_t size() const { return map_.size(); }
 
     BlockCacheStats stats;
@@ -112,6 +121,7 @@ private:
     std::vector<std::unique_ptr<Block>> graveyard_;
     std::array<Block*, kFrontSize> front_;
     uint64_t generation_ = 0;
+    uint64_t code_generation_ = 0;
 };
 
 }  // namespace trapeze::cpu

@@ -415,22 +415,50 @@ Block* X86Cpu::chain_miss(Block* prev) {
     const uint64_t ep = epoch();
     const uint32_t base = s.seg[CS].base;
     const uint32_t ctx = link_context();
+    const uint32_t lin = base + s.eip;
     // chained_block looks only at the first link holding this EIP: one left from an older
-    // epoch (or another context) would send it here every time, so it goes.
+    // epoch that no longer holds (or of another context) would send it here every time, so
+    // it goes. One of an older epoch that still leads to the block fetch_block would find is
+    // brought into this one: most epochs end with a CR3 load (a context switch), which
+    // changes the mappings of few of the pages code runs from, and looking every link up
+    // again after each one was most of the block lookups of the Linux guest's run.
     const Block::Link* hit = nullptr;
     for (Block::Link& l : prev->links) {
         if (l.eip != s.eip) continue;
-        if (l.epoch == ep && l.cs_base == base && l.context == ctx) hit = &l;
-        else l = Block::Link{};
+        if (l.cs_base == base && l.context == ctx) {
+            if (l.epoch == ep) {
+                hit = &l;
+                continue;
+            }
+            if (link_still_leads_there(l, lin)) {
+                ++tlb_stats_.links_kept;
+                note_code_fetch(lin);  // as fetch_block would: INVLPG of the page must unlink it
+                l.epoch = ep;
+                hit = &l;
+                continue;
+            }
+        }
+        l = Block::Link{};
     }
     if (hit) return hit->block;
     Block* b = fetch_block();
     if (b->valid) {
         Block::Link& l = prev->links[prev->next_link];
         prev->next_link ^= 1;
-        l = {s.eip, base, ctx, epoch(), b};
+        l = {s.eip, base, ctx, epoch(), cache_.code_generation(), b};
     }
     return b;
+}
+
+// Whether fetch_block, asked now for linear address lin (with the link's CS base and
+// context, which the caller checked), would answer the link's block: no block has been
+// dropped since the link was made (so its block is alive and still the cached block for its
+// physical address and mode), and the soft TLB maps lin's page to that block's page now.
+// A TLB miss says no (fetch_block then walks the page tables).
+bool X86Cpu::link_still_leads_there(const Block::Link& l, uint32_t lin) const {
+    if (l.code_generation != cache_.code_generation()) return false;
+    const TlbPhys& e = tlb_phys_[s.cpl == 3][(lin >> 12) & (kTlbSize - 1)];
+    return e.tag == (lin & ~0xFFFu) && (uint64_t{e.phys} | (lin & 0xFFF)) == l.block->phys_start;
 }
 
 Block* X86Cpu::fetch_block() {

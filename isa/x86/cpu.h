@@ -69,12 +69,14 @@ struct Block {
     std::vector<DecodedInsn> insns;
     uint64_t exec_count = 0;
     // Direct links to the blocks that followed this one (block chaining): valid while the
-    // epoch matches, i.e. no TLB flush, privilege change or cache invalidation happened.
+    // epoch matches, i.e. no TLB flush, privilege change or cache invalidation happened; a
+    // link of an older epoch is checked again (X86Cpu::chain_miss) rather than dropped.
     struct Link {
         uint32_t eip = 0;
         uint32_t cs_base = 0;
         uint32_t context = 0;   // CPL and code-segment size the link was made under
         uint64_t epoch = ~0ull;
+        uint64_t code_generation = ~0ull;  // the block cache's, when block was looked up
         Block* block = nullptr;
     };
     Link links[2];
@@ -192,6 +194,7 @@ public:
         uint64_t invlpgs_unlinking = 0;  // of them: of a page code was fetched from
         uint64_t block_lookups = 0;      // fetch_block: by linear address
         uint64_t chain_misses = 0;       // a chained transfer not found in the block's links
+        uint64_t links_kept = 0;         // of them: a link of an older epoch, still right
     };
     const TlbStats& tlb_stats() const { return tlb_stats_; }
     // Two lines for `-d tlb` (tlb_stats.cpp).
@@ -517,6 +520,7 @@ private:
     Block* fetch_block();
     Block* chained_block(Block* prev);
     Block* chain_miss(Block* prev);
+    bool link_still_leads_there(const Block::Link& l, uint32_t lin) const;
     void feed_engine(Block& b);
     // Chains and compiled traces hold while this is unchanged: blocks dropped, or the linear
     // -> block mapping changed (bump_epoch). One counter: the run loop compares it before it
@@ -528,8 +532,9 @@ private:
     // epoch between its own blocks.
     uint64_t epoch() const { return cache_.generation(); }
     // The linear pages fetch_block has found blocks on since the epoch began
-    // (fetched_pages_epoch_): every chain link, trace jump and running trace of the epoch
-    // starts from such a lookup, so they rely on the mappings of these pages only, and
+    // (fetched_pages_epoch_), and those of the links chain_miss kept from an older one: every
+    // chain link, trace jump and running trace of the epoch starts from such a lookup or
+    // check, so they rely on the mappings of these pages only, and
     // INVLPG of any other page need not bump the epoch. (Linux invalidates single pages all
     // the time, mostly data: some 70,000 INVLPGs in its boot, each of which used to unlink
     // every chained block and trace jump.) Emptied lazily, by the first fetch of a new epoch.

@@ -151,6 +151,49 @@ TEST_CASE("INVLPG of a code page unlinks the blocks chained into it", "[x86][tlb
     CHECK(b.cpu->tlb_stats().invlpgs_unlinking == 1);  // what -d tlb reports
 }
 
+// A CR3 load starts a new chaining epoch, but a link of the old one is kept when the soft
+// TLB maps its EIP's page to its block's page again (X86Cpu::chain_miss): here a data read
+// of the called page refills the TLB after every reload. When the page table changed, the
+// link must go, or the call below would stay chained to the block the page used to map; and
+// so must a link whose block was dropped (the code rewritten), or it would read a freed
+// block (a heap-use-after-free that a -DTRAPEZE_SANITIZE=address build reports here).
+TEST_CASE("a chain link outlives a CR3 load only while its page maps to its block", "[x86][tlb]") {
+    const bool remap = GENERATE(true, false);
+    test::X86Bench b;
+    b.flat32(0x1000);
+    b.two_page_tables();
+    b.poke32(0x12000, 0x50000 | 3);                           // linear 0x400000 -> 0x50000
+    b.poke(0x50000, {0xB8, 0x01, 0x00, 0x00, 0x00, 0xC3});    // mov eax, 1 ; ret
+    b.poke(0x60000, {0xB8, 0x02, 0x00, 0x00, 0x00, 0xC3});    // mov eax, 2 ; ret
+    auto& s = b.cpu->s;
+    b.paging_on();
+    // 100 times: reload CR3, read the page, call it; before the 51st, map it to 0x60000 (or
+    // make its code mov eax, 3).
+    b.poke(0x1000, {0x31, 0xDB,                                  // xor ebx, ebx
+                    0xB9, 0x64, 0x00, 0x00, 0x00,                // mov ecx, 100
+                    0xBF, 0x00, 0x00, 0x40, 0x00,                // mov edi, 0x400000
+                    0x83, 0xF9, 0x32,                            // l: cmp ecx, 50
+                    0x75, 0x0A});                                // jne skip
+    if (remap)
+        b.poke(0x1011, {0xC7, 0x05, 0x00, 0x20, 0x01, 0x00, 0x03, 0x00, 0x06, 0x00});  // mov [0x12000], 0x60003
+    else
+        b.poke(0x1011, {0xC6, 0x47, 0x01, 0x03, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90});  // mov byte [edi+1], 3
+    b.poke(0x101B, {0x0F, 0x20, 0xD8,                            // skip: mov eax, cr3
+                    0x0F, 0x22, 0xD8,                            // mov cr3, eax
+                    0x8B, 0x17,                                  // mov edx, [edi]
+                    0xFF, 0xD7,                                  // call edi
+                    0x01, 0xC3,                                  // add ebx, eax
+                    0x49,                                        // dec ecx
+                    0x75, 0xE2,                                  // jnz l
+                    0xFA, 0xF4});                                // cli ; hlt
+    auto r = b.cpu->run(100000);
+    REQUIRE(r.reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(s.gpr[EBX] == 50 * 1 + 50 * (remap ? 2 : 3));
+    CHECK(b.cpu->tlb_stats().flushes_keeping_global == 1 + 100);  // paging_on's, the guest's
+    // The call's link and the return's, kept across most of the reloads (what -d tlb reports).
+    CHECK(b.cpu->tlb_stats().links_kept > 150);
+}
+
 // A flush clears only the TLB slots filled since the last one (X86Cpu::tlb_filled_), or
 // everything once that list has overflowed: both must forget every translation.
 TEST_CASE("a CR3 reload forgets every translation the TLB holds", "[x86][tlb]") {
