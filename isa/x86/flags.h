@@ -18,14 +18,21 @@ inline uint32_t parity_flag(uint32_t v) {
     return (__builtin_parity(v & 0xFF) ^ 1) ? PF : 0;
 }
 
+// Stores only the fields the op's flags are computed from (compute_arith_flags and the
+// flag_* functions below, the only readers): a logic op's flags come from the result alone,
+// and only ADC, SBB, INC and DEC have a carry in. The others keep stale values that nothing
+// reads. (Every flag-setting instruction stores these; in a compiled trace they are written
+// through to the CPU object at each one, jit_runtime.cpp: two or three stores fewer.)
 inline void set_lazy(ArithFlags& f, LazyOp op, unsigned size, uint32_t res, uint32_t a, uint32_t b,
                      uint32_t cin = 0) {
     f.op = op;
     f.size = static_cast<uint8_t>(size);
     f.res = res;
-    f.a = a;
-    f.b = b;
-    f.cin = cin;
+    if (op != LazyOp::kLogic) {
+        f.a = a;
+        f.b = b;
+    }
+    if (op == LazyOp::kAdc || op == LazyOp::kSbb || op == LazyOp::kInc || op == LazyOp::kDec) f.cin = cin;
 }
 
 inline void set_eager(ArithFlags& f, uint32_t flags) {

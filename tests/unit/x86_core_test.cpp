@@ -247,6 +247,12 @@ TEST_CASE("a CR3 reload forgets every translation the TLB holds", "[x86][tlb]") 
 }
 
 TEST_CASE("a page fault reports CR2 and the error code and commits nothing", "[x86][paging]") {
+    // Read-modify-write instructions whose store faults: ADD (alu), SHL (shift), NEG (unary).
+    // Had any of them installed its flags before the store, CF would be 0 (0 + 7, 0 << 1,
+    // -0) and, for SHL and NEG, ZF 1.
+    const std::vector<uint8_t> op = GENERATE(std::vector<uint8_t>{0x01, 0x05},   // add [m], eax
+                                             std::vector<uint8_t>{0xD1, 0x25},   // shl dword [m], 1
+                                             std::vector<uint8_t>{0xF7, 0x1D});  // neg dword [m]
     test::X86Bench b;
     b.flat32(0x1000);
     b.poke32(0x10000, 0x11000 | 3);
@@ -260,15 +266,20 @@ TEST_CASE("a page fault reports CR2 and the error code and commits nothing", "[x
     s.idtr = {0x20000, 0x7FF};
     b.cpu->write_cr(3, 0x10000);
     b.cpu->write_cr(0, s.cr0 | CR0_PG | CR0_WP);
-    // mov eax, 7 ; add [0x200010], eax (write to read-only page: #PF, eax and flags unchanged)
-    b.poke(0x1000, {0xB8, 0x07, 0x00, 0x00, 0x00, 0x01, 0x05, 0x10, 0x00, 0x20, 0x00});
+    // stc ; mov eax, 7 ; <op> [0x200010] (write to a read-only page: #PF, memory, EAX and
+    // the flags unchanged)
+    b.poke(0x1000, {0xF9, 0xB8, 0x07, 0x00, 0x00, 0x00, op[0], op[1], 0x10, 0x00, 0x20, 0x00});
     auto r = b.cpu->run(100);
     REQUIRE(r.reason == cpu::StopReason::kHaltedNoWake);
     CHECK(s.cr2 == 0x200010);
     CHECK(s.eip == 0x5001 + 1);                  // halted after the handler's hlt
-    CHECK(b.peek32(0x80000 - 12) == 0x1005);     // saved EIP: the faulting ADD
+    CHECK(b.peek32(0x80000 - 12) == 0x1006);     // saved EIP: the faulting instruction
     CHECK(b.peek32(0x80000 - 16) == 3);          // error code: protection, write, supervisor
+    const uint32_t eflags = b.peek32(0x80000 - 4);
+    CHECK((eflags & CF) != 0);                   // STC's
+    CHECK((eflags & ZF) == 0);
     CHECK(s.gpr[EAX] == 7);
+    CHECK(b.peek32(0x200010) == 0);
 }
 
 TEST_CASE("an instruction straddling a page boundary runs correctly in a hot loop", "[x86][cache]") {

@@ -6,32 +6,36 @@ namespace trapeze::x86 {
 
 enum class AluOp { kAdd, kOr, kAdc, kSbb, kAnd, kSub, kXor, kCmp, kTest };
 
+// What OP does to a and b: the result, and the lazy flags it leaves (set_lazy's arguments),
+// which the caller installs once nothing can fault any more.
+struct AluResult {
+    uint32_t r;     // masked to the operand size
+    LazyOp op;
+    uint32_t full;  // unmasked, as set_lazy takes it
+    uint32_t a, b, cin;
+};
+
 template <AluOp OP, unsigned S>
-inline uint32_t alu_apply(X86Cpu& c, uint32_t a, uint32_t b) {
-    ArithFlags& f = c.s.arith;
-    uint32_t r;
+inline AluResult alu_apply(const ArithFlags& f, uint32_t a, uint32_t b) {
+    uint32_t full = 0, cin = 0;
+    LazyOp op = LazyOp::kLogic;
     switch (OP) {
-    case AluOp::kAdd: r = a + b; set_lazy(f, LazyOp::kAdd, S, r, a, b); break;
-    case AluOp::kAdc: {
-        uint32_t cin = flag_cf(f);
-        r = a + b + cin;
-        set_lazy(f, LazyOp::kAdc, S, r, a, b, cin);
-        break;
-    }
-    case AluOp::kSbb: {
-        uint32_t cin = flag_cf(f);
-        r = a - b - cin;
-        set_lazy(f, LazyOp::kSbb, S, r, a, b, cin);
-        break;
-    }
+    case AluOp::kAdd: full = a + b; op = LazyOp::kAdd; break;
+    case AluOp::kAdc: cin = flag_cf(f); full = a + b + cin; op = LazyOp::kAdc; break;
+    case AluOp::kSbb: cin = flag_cf(f); full = a - b - cin; op = LazyOp::kSbb; break;
     case AluOp::kSub:
-    case AluOp::kCmp: r = a - b; set_lazy(f, LazyOp::kSub, S, r, a, b); break;
+    case AluOp::kCmp: full = a - b; op = LazyOp::kSub; break;
     case AluOp::kAnd:
-    case AluOp::kTest: r = a & b; set_lazy(f, LazyOp::kLogic, S, r, 0, 0); break;
-    case AluOp::kOr: r = a | b; set_lazy(f, LazyOp::kLogic, S, r, 0, 0); break;
-    case AluOp::kXor: r = a ^ b; set_lazy(f, LazyOp::kLogic, S, r, 0, 0); break;
+    case AluOp::kTest: full = a & b; break;
+    case AluOp::kOr: full = a | b; break;
+    case AluOp::kXor: full = a ^ b; break;
     }
-    return r & size_mask(S);
+    return {full & size_mask(S), op, full, a, b, cin};
+}
+
+template <unsigned S>
+inline void install_flags(X86Cpu& c, const AluResult& x) {
+    set_lazy(c.s.arith, x.op, S, x.full, x.a, x.b, x.cin);
 }
 
 template <AluOp OP, unsigned S, char D, char K>
@@ -41,21 +45,15 @@ void alu(X86Cpu& c, const DecodedInsn& in) {
         uint32_t ea = c.effective_address(in);
         uint32_t a = c.read<S>(in.mem.seg, ea);
         uint32_t b = read_src<S, K>(c, in);
-        if constexpr (writes) {
-            // Compute on a copy of the flags so a faulting store leaves EFLAGS untouched.
-            ArithFlags saved = c.s.arith;
-            uint32_t r = alu_apply<OP, S>(c, a, b);
-            ArithFlags out = c.s.arith;
-            c.s.arith = saved;
-            c.write<S>(in.mem.seg, ea, r);
-            c.s.arith = out;
-        } else {
-            alu_apply<OP, S>(c, a, b);
-        }
+        AluResult x = alu_apply<OP, S>(c.s.arith, a, b);
+        // The flags after the store, so that a faulting store leaves EFLAGS untouched.
+        if constexpr (writes) c.write<S>(in.mem.seg, ea, x.r);
+        install_flags<S>(c, x);
     } else {
         uint32_t b = read_src<S, K>(c, in);
-        uint32_t r = alu_apply<OP, S>(c, c.reg<S>(in.r0), b);
-        if constexpr (writes) c.set_reg<S>(in.r0, r);
+        AluResult x = alu_apply<OP, S>(c.s.arith, c.reg<S>(in.r0), b);
+        if constexpr (writes) c.set_reg<S>(in.r0, x.r);
+        install_flags<S>(c, x);
     }
 }
 
@@ -96,17 +94,24 @@ void unary(X86Cpu& c, const DecodedInsn& in) {
     uint32_t ea = D == 'm' ? c.effective_address(in) : 0;
     uint32_t a = D == 'm' ? c.read<S>(in.mem.seg, ea) : c.reg<S>(in.r0);
     uint32_t r;
-    ArithFlags nf = c.s.arith;
     switch (OP) {
-    case UnOp::kInc: r = a + 1; set_lazy(nf, LazyOp::kInc, S, r, a, 1, flag_cf(c.s.arith)); break;
-    case UnOp::kDec: r = a - 1; set_lazy(nf, LazyOp::kDec, S, r, a, 1, flag_cf(c.s.arith)); break;
+    case UnOp::kInc: r = a + 1; break;
+    case UnOp::kDec: r = a - 1; break;
     case UnOp::kNot: r = ~a; break;
-    case UnOp::kNeg: r = 0 - a; set_lazy(nf, LazyOp::kSub, S, r, 0, a); break;
+    case UnOp::kNeg: r = 0 - a; break;
     }
+    const uint32_t full = r;
     r &= size_mask(S);
-    if constexpr (D == 'm') c.write<S>(in.mem.seg, ea, r);
+    // INC and DEC keep CF: read it before the flags change.
+    const uint32_t cf = (OP == UnOp::kInc || OP == UnOp::kDec) ? flag_cf(c.s.arith) : 0;
+    if constexpr (D == 'm') c.write<S>(in.mem.seg, ea, r);  // (may fault: flags untouched)
     else c.set_reg<S>(in.r0, r);
-    c.s.arith = nf;
+    switch (OP) {
+    case UnOp::kInc: set_lazy(c.s.arith, LazyOp::kInc, S, full, a, 1, cf); break;
+    case UnOp::kDec: set_lazy(c.s.arith, LazyOp::kDec, S, full, a, 1, cf); break;
+    case UnOp::kNot: break;  // NOT affects no flags
+    case UnOp::kNeg: set_lazy(c.s.arith, LazyOp::kSub, S, full, 0, a); break;
+    }
 }
 
 template <UnOp OP>

@@ -14,8 +14,10 @@ static uint32_t shift_count(X86Cpu& c, const DecodedInsn& in, char k) {
     return n & 0x1F;
 }
 
+// The result in out and the six arithmetic flags it leaves in flags (for set_eager, which
+// the caller does once nothing can fault any more); false for a count that changes nothing.
 template <ShOp OP, unsigned S>
-static bool shift_value(X86Cpu& c, uint32_t a, uint32_t n, uint32_t& out) {
+static bool shift_value(X86Cpu& c, uint32_t a, uint32_t n, uint32_t& out, uint32_t& flags) {
     constexpr unsigned bits = 8 * S;
     const uint32_t m = size_mask(S), sb = sign_bit(S);
     // Rotates keep SF ZF AF PF, so they need the flags materialised; shifts define all six
@@ -34,7 +36,7 @@ static bool shift_value(X86Cpu& c, uint32_t a, uint32_t n, uint32_t& out) {
         cf = r & 1;
         fl = (fl & ~(CF | OF)) | (cf ? CF : 0) | ((((r & sb) != 0) ^ cf) ? OF : 0);
         out = r;
-        set_eager(c.s.arith, fl);
+        flags = fl;
         return true;
     }
     case ShOp::kRor: {
@@ -45,7 +47,7 @@ static bool shift_value(X86Cpu& c, uint32_t a, uint32_t n, uint32_t& out) {
         bool of = ((r >> (bits - 1)) ^ (r >> (bits - 2))) & 1;
         fl = (fl & ~(CF | OF)) | (cf ? CF : 0) | (of ? OF : 0);
         out = r;
-        set_eager(c.s.arith, fl);
+        flags = fl;
         return true;
     }
     case ShOp::kRcl: {
@@ -60,7 +62,7 @@ static bool shift_value(X86Cpu& c, uint32_t a, uint32_t n, uint32_t& out) {
         cf = (wide >> bits) & 1;
         fl = (fl & ~(CF | OF)) | (cf ? CF : 0) | ((((r & sb) != 0) ^ cf) ? OF : 0);
         out = r;
-        set_eager(c.s.arith, fl);
+        flags = fl;
         return true;
     }
     case ShOp::kRcr: {
@@ -76,7 +78,7 @@ static bool shift_value(X86Cpu& c, uint32_t a, uint32_t n, uint32_t& out) {
         bool of = ((r >> (bits - 1)) ^ (r >> (bits - 2))) & 1;
         fl = (fl & ~(CF | OF)) | (cf ? CF : 0) | (of ? OF : 0);
         out = r;
-        set_eager(c.s.arith, fl);
+        flags = fl;
         return true;
     }
     case ShOp::kShl:
@@ -109,7 +111,7 @@ static bool shift_value(X86Cpu& c, uint32_t a, uint32_t n, uint32_t& out) {
     fl |= parity_flag(r);
     if ((r & m) == 0) fl |= ZF;
     if (r & sb) fl |= SF;
-    set_eager(c.s.arith, fl);
+    flags = fl;
     out = r;
     return true;
 }
@@ -124,20 +126,15 @@ void shift(X86Cpu& c, const DecodedInsn& in) {
     } else {
         a = c.reg<S>(in.r0);
     }
-    ArithFlags saved = c.s.arith;
-    uint32_t r;
-    if (!shift_value<OP, S>(c, a, n, r)) {
+    uint32_t r, flags;
+    if (!shift_value<OP, S>(c, a, n, r, flags)) {
         if constexpr (D == 'm') c.probe_write(in.mem.seg, ea, S);  // the write cycle still faults
         return;
     }
-    if constexpr (D == 'm') {
-        ArithFlags nf = c.s.arith;
-        c.s.arith = saved;
-        c.write<S>(in.mem.seg, ea, r);
-        c.s.arith = nf;
-    } else {
-        c.set_reg<S>(in.r0, r);
-    }
+    // The flags after the store, so that a faulting store leaves EFLAGS untouched.
+    if constexpr (D == 'm') c.write<S>(in.mem.seg, ea, r);
+    else c.set_reg<S>(in.r0, r);
+    set_eager(c.s.arith, flags);
 }
 
 template <ShOp OP, unsigned S>
