@@ -299,8 +299,9 @@ private:
 // Byte ranges of the X86Cpu, listed by a function of jit_runtime.cpp whose body stores
 // begin/end pointers of fields into its output array (read from the bitcode at start-up):
 // the fields the memory accessors leave alone (trapeze_rt_accessor_blind_fields), the fields
-// a trace writes through to the CPU object (trapeze_rt_write_through_fields) and the fields
-// a trace can be specialised on (trapeze_rt_specialised_fields, in order).
+// a trace writes through to the CPU object (trapeze_rt_write_through_fields), the fields it
+// leaves in memory (trapeze_rt_unpromoted_fields) and the fields a trace can be specialised
+// on (trapeze_rt_specialised_fields, in order).
 struct FieldRanges {
     std::vector<std::pair<int64_t, int64_t>> ranges;  // [begin, end) offsets
     bool covers(int64_t off, uint64_t size) const {
@@ -385,6 +386,7 @@ private:
     FunctionType* handler_ty_ = nullptr;
     FieldRanges blind_fields_;
     FieldRanges write_through_fields_;
+    FieldRanges unpromoted_fields_;
     FieldRanges specialised_fields_;  // per segment: base, seg_lo_, seg_end_[0], [1]; then the CPL
     std::unordered_set<std::string> ambiguous_;   // local names that occur twice in the bitcode
     std::unordered_set<std::string> blacklist_;   // handlers whose import failed
@@ -437,6 +439,7 @@ bool LlvmBackend::start(std::string& why) {
     handler_ty_ = ht->getFunctionType();
     blind_fields_ = read_field_ranges(*master_, "trapeze_rt_accessor_blind_fields");
     write_through_fields_ = read_field_ranges(*master_, "trapeze_rt_write_through_fields");
+    unpromoted_fields_ = read_field_ranges(*master_, "trapeze_rt_unpromoted_fields");
     specialised_fields_ = read_field_ranges(*master_, "trapeze_rt_specialised_fields");
     if (specialised_fields_.ranges.size() != 6 * 4 + 3) {
         why = "semantics bitcode: trapeze_rt_specialised_fields lists " +
@@ -870,7 +873,8 @@ MDNode* annotate_aliasing(Function& f) {
 // Alias questions go to LLVM's alias analysis (struct layout, and the regions marked by
 // annotate_aliasing).
 //
-// Fields in `write_through` (the guest registers, the lazy flags, the counters:
+// Fields in `unpromoted` (the -d jit counters: trapeze_rt_unpromoted_fields) stay in memory.
+// Fields in `write_through` (the guest registers, the lazy flags:
 // jit_runtime.cpp, trapeze_rt_write_through_fields) are still read from host registers, but
 // every store of the trace also goes to the object, so no write-back is ever needed for them.
 // A trace has one or two cold paths per guest instruction (a TLB miss, a fault), each of
@@ -941,7 +945,8 @@ bool cpu_array_region(const Value* ptr, const Value* cpu, const DataLayout& dl, 
 }
 
 void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, const FieldRanges& blind_fields,
-                       const FieldRanges& write_through, const std::vector<FieldConstant>& constants) {
+                       const FieldRanges& write_through, const FieldRanges& unpromoted,
+                       const std::vector<FieldConstant>& constants) {
     const DataLayout& dl = f.getParent()->getDataLayout();
     Argument* cpu = f.getArg(0);
     for (Instruction& i : instructions(f))
@@ -1019,6 +1024,7 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
     };
     BasicBlock& entry = f.getEntryBlock();
     for (auto& [key, loc] : locs) {
+        if (unpromoted.covers(key.first, dl.getTypeStoreSize(loc.ty))) continue;
         // A field the trace is specialised on starts as its constant (the entry guard checked
         // it), so its loads fold until something writes it.
         Constant* known = nullptr;
@@ -1265,7 +1271,7 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
         promote_cpu_state(trace, fam.getResult<AAManager>(trace), cpu_scope,
                           std::getenv("TRAPEZE_JIT_NOBLIND") ? FieldRanges{} : blind_fields_,
                           std::getenv("TRAPEZE_JIT_NOTHROUGH") ? FieldRanges{} : write_through_fields_,
-                          specialisation(r));
+                          unpromoted_fields_, specialisation(r));
     guard = m.getFunction("trapeze_rt_enter");
     if (guard) {  // now the guard's loads read the fields in memory, as they must
         guard->removeFnAttr(Attribute::NoInline);
