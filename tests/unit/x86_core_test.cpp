@@ -118,18 +118,25 @@ TEST_CASE("a CR3 load keeps global translations and a CR4 write drops them", "[x
     CHECK(b.cpu->tlb_stats().flushes_keeping_global == 2);  // the set-up's CR3 load and the guest's (-d tlb)
 }
 
+// The set-up of the two chaining tests below: flat 32-bit code at 0x1000, paging on, linear
+// 0x400000 mapped to 0x50000 (mov eax, 1 ; ret); at 0x60000, mov eax, 2 ; ret, for the guest
+// to map there instead (PTE at 0x12000).
+static void map_callee_page(test::X86Bench& b) {
+    b.flat32(0x1000);
+    b.two_page_tables();
+    b.poke32(0x12000, 0x50000 | 3);
+    b.poke(0x50000, {0xB8, 0x01, 0x00, 0x00, 0x00, 0xC3});
+    b.poke(0x60000, {0xB8, 0x02, 0x00, 0x00, 0x00, 0xC3});
+    b.paging_on();
+}
+
 // INVLPG bumps the chaining epoch only for a page code was fetched from in this epoch
 // (X86Cpu::fetched_pages_); for such a page it must, or the call below would stay chained to
 // the block the page used to map.
 TEST_CASE("INVLPG of a code page unlinks the blocks chained into it", "[x86][tlb]") {
     test::X86Bench b;
-    b.flat32(0x1000);
-    b.two_page_tables();
-    b.poke32(0x12000, 0x50000 | 3);                           // linear 0x400000 -> 0x50000
-    b.poke(0x50000, {0xB8, 0x01, 0x00, 0x00, 0x00, 0xC3});    // mov eax, 1 ; ret
-    b.poke(0x60000, {0xB8, 0x02, 0x00, 0x00, 0x00, 0xC3});    // mov eax, 2 ; ret
+    map_callee_page(b);
     auto& s = b.cpu->s;
-    b.paging_on();
     // 100 times: call the page (chained); after the 50th call, map it to 0x60000 and INVLPG.
     b.poke(0x1000, {0x31, 0xDB,                                  // xor ebx, ebx
                     0xB9, 0x64, 0x00, 0x00, 0x00,                // mov ecx, 100
@@ -160,13 +167,8 @@ TEST_CASE("INVLPG of a code page unlinks the blocks chained into it", "[x86][tlb
 TEST_CASE("a chain link outlives a CR3 load only while its page maps to its block", "[x86][tlb]") {
     const bool remap = GENERATE(true, false);
     test::X86Bench b;
-    b.flat32(0x1000);
-    b.two_page_tables();
-    b.poke32(0x12000, 0x50000 | 3);                           // linear 0x400000 -> 0x50000
-    b.poke(0x50000, {0xB8, 0x01, 0x00, 0x00, 0x00, 0xC3});    // mov eax, 1 ; ret
-    b.poke(0x60000, {0xB8, 0x02, 0x00, 0x00, 0x00, 0xC3});    // mov eax, 2 ; ret
+    map_callee_page(b);
     auto& s = b.cpu->s;
-    b.paging_on();
     // 100 times: reload CR3, read the page, call it; before the 51st, map it to 0x60000 (or
     // make its code mov eax, 3).
     b.poke(0x1000, {0x31, 0xDB,                                  // xor ebx, ebx

@@ -12,6 +12,9 @@ start:
     sti
 .loop:
     add eax, ecx
+%ifdef IRQ_FROM_PORT
+    out 0xE0, al            ; the test device raises INTR on some of these (irq_port.asm)
+%endif
     rol eax, 3
     xor eax, 0x1234
     dec ecx
