@@ -741,10 +741,14 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
                 // collection (prev is set), its sync_tsc() only moves the TSC's base
                 // (tsc_now() is the same either way), and none of the following holds.
                 // Anything else goes round the outer loop, which then does exactly what it
-                // always did.
-                if (stop_ != cpu::StopReason::kRunning || icount_ >= limit || halted_ ||
-                    (monitor_ && bool(s.cr0 & CR0_PE) != monitor_real_) || interrupt_due())
-                    break;
+                // always did. Below trace_exit_at_ (the limit, while no event line is up)
+                // and without a monitor none of them can: a stop and HLT come with
+                // end_block (request_stop, halt), and an interrupt needs a line up.
+                if (icount_ >= trace_exit_at_ || monitor_) [[unlikely]] {
+                    if (stop_ != cpu::StopReason::kRunning || icount_ >= limit || halted_ ||
+                        (monitor_ && bool(s.cr0 & CR0_PE) != monitor_real_) || interrupt_due())
+                        break;
+                }
                 prev = nullptr;
                 b = chained_block(b);
             }

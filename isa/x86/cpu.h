@@ -626,11 +626,12 @@ private:
     };
     static_assert(sizeof(EventLines) == 4);
     EventLines events_;
-    // Where a compiled trace stops going from one of its blocks to the next without a closer
-    // look: run()'s instruction limit while no event line is up, 0 while one is. So the step
-    // between two blocks of a trace is one compare (jit_runtime.cpp, next()); the events'
-    // details (IF, which line) are looked at only when a line is up. Every write of events_
-    // or insn_limit_ goes through events_changed().
+    // Where a compiled trace, and the run loop's chaining, stop going from one block to the
+    // next without a closer look: run()'s instruction limit while no event line is up, 0
+    // while one is. So the step between two blocks of a trace is one compare (jit_runtime.cpp,
+    // next()), and so is most of the run loop's (run); the events' details (IF, which line)
+    // are looked at only when a line is up. Every write of events_ or insn_limit_ goes
+    // through events_changed().
     uint64_t trace_exit_at_ = UINT64_MAX;
     void events_changed() { trace_exit_at_ = events_.any() ? 0 : insn_limit_; }
     cpu::Instrumentation* hooks_ = nullptr;
