@@ -55,6 +55,10 @@ fi
     printf '\001\364\100\260\064\346\103\260\000\346\100\346\100\260\125\346\200\373\364\353\375'
     printf '\353\354\364\364\364\364\364\364\364\364\364\364\364\364\364\364'
 } > "$seeds/pc_rom_fuzzer/pit"
+# A 64 KB ROM (mode 1, fill 0, 500 instructions, 2 MB, i386) whose third instruction triple
+# faults (a push with SP = 1): the stop message is the triple-fault report, the one stop whose
+# message has more than one line (found by a random seed, 2026-12-04).
+printf '\311\000\001\000\064\104\123\260\364\364\364\364\364\364\364\364\200\373\364\353\375\353\354\364\364\364\364\364\364\364\364\364\364\364\364\364\364' > "$seeds/pc_rom_fuzzer/triple"
 # A 1 KB NVRAM file (selector 2: --nvram), also the start of a 128 KB ROM of NOPs then HALTs.
 { printf '\002\000\000\000\000\000'; head -c 1024 /dev/zero | tr '\000' '\001'; } > "$seeds/vax_image_fuzzer/nvram"
 # The fuzzers' commands are 16 bytes: opcode index, unit, modifier (2), then three longwords
