@@ -110,8 +110,8 @@ struct TraceRuntime {
     // trace returns or a fault leaves it.
     static bool next(X86Cpu& c, uint64_t widest) {
         // (icount_ + widest cannot wrap: both are far below 2^63.) One compare while no event
-        // line is up (X86Cpu::trace_exit_at_ is then the instruction limit, else 0).
-        if (c.icount_ + widest > c.trace_exit_at_) [[unlikely]] {
+        // line is up (X86Cpu::chain_limit_ is then the instruction limit, else 0).
+        if (c.icount_ + widest > c.chain_limit_) [[unlikely]] {
             if (c.icount_ + widest > c.insn_limit_) return false;
             // NMI and INTR are flags of the CPU's (no call, so LLVM keeps the guest state in
             // registers across the check). A polled source would need a call: leave, the run

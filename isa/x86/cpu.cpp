@@ -456,9 +456,9 @@ Block* X86Cpu::chain_miss(Block* prev) {
 // physical address and mode), and the soft TLB maps lin's page to that block's page now.
 // A TLB miss says no (fetch_block then walks the page tables).
 bool X86Cpu::link_still_leads_there(const Block::Link& l, uint32_t lin) const {
-    if (l.code_generation != cache_.code_generation()) return false;
-    const TlbPhys& e = tlb_phys_[s.cpl == 3][(lin >> 12) & (kTlbSize - 1)];
-    return e.tag == (lin & ~0xFFFu) && (uint64_t{e.phys} | (lin & 0xFFF)) == l.block->phys_start;
+    uint32_t phys;
+    return l.code_generation == cache_.code_generation() && fetch_tlb_hit(lin, phys) &&
+           phys == l.block->phys_start;
 }
 
 Block* X86Cpu::fetch_block() {
@@ -466,9 +466,7 @@ Block* X86Cpu::fetch_block() {
     uint32_t lin = s.seg[CS].base + s.eip;
     note_code_fetch(lin);
     uint32_t phys;
-    const TlbPhys& e = tlb_phys_[s.cpl == 3][(lin >> 12) & (kTlbSize - 1)];
-    if (e.tag == (lin & ~0xFFFu)) phys = e.phys | (lin & 0xFFF);
-    else phys = translate_fetch(lin);
+    if (!fetch_tlb_hit(lin, phys)) phys = translate_fetch(lin);
     Block* b = cache_.find(phys, mode_bits());
     if (!b) b = build_block(lin, phys);
     return b;
@@ -741,10 +739,10 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
                 // collection (prev is set), its sync_tsc() only moves the TSC's base
                 // (tsc_now() is the same either way), and none of the following holds.
                 // Anything else goes round the outer loop, which then does exactly what it
-                // always did. Below trace_exit_at_ (the limit, while no event line is up)
+                // always did. Below chain_limit_ (the limit, while no event line is up)
                 // and without a monitor none of them can: a stop and HLT come with
                 // end_block (request_stop, halt), and an interrupt needs a line up.
-                if (icount_ >= trace_exit_at_ || monitor_) [[unlikely]] {
+                if (icount_ >= chain_limit_ || monitor_) [[unlikely]] {
                     if (stop_ != cpu::StopReason::kRunning || icount_ >= limit || halted_ ||
                         (monitor_ && bool(s.cr0 & CR0_PE) != monitor_real_) || interrupt_due())
                         break;

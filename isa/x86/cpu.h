@@ -521,6 +521,14 @@ private:
     Block* chained_block(Block* prev);
     Block* chain_miss(Block* prev);
     bool link_still_leads_there(const Block::Link& l, uint32_t lin) const;
+    // The code fetch's soft-TLB probe (fetch_block; link_still_leads_there asks the same):
+    // the physical address of linear address lin when the entry for its page holds it.
+    bool fetch_tlb_hit(uint32_t lin, uint32_t& phys) const {
+        const TlbPhys& e = tlb_phys_[s.cpl == 3][(lin >> 12) & (kTlbSize - 1)];
+        if (e.tag != (lin & ~0xFFFu)) return false;
+        phys = e.phys | (lin & 0xFFF);
+        return true;
+    }
     void feed_engine(Block& b);
     // Chains and compiled traces hold while this is unchanged: blocks dropped, or the linear
     // -> block mapping changed (bump_epoch). One counter: the run loop compares it before it
@@ -626,14 +634,14 @@ private:
     };
     static_assert(sizeof(EventLines) == 4);
     EventLines events_;
-    // Where a compiled trace, and the run loop's chaining, stop going from one block to the
-    // next without a closer look: run()'s instruction limit while no event line is up, 0
+    // The instruction count up to which compiled traces and the run loop's chaining go from
+    // one block to the next without a closer look: run()'s instruction limit while no event line is up, 0
     // while one is. So the step between two blocks of a trace is one compare (jit_runtime.cpp,
     // next()), and so is most of the run loop's (run); the events' details (IF, which line)
     // are looked at only when a line is up. Every write of events_ or insn_limit_ goes
     // through events_changed().
-    uint64_t trace_exit_at_ = UINT64_MAX;
-    void events_changed() { trace_exit_at_ = events_.any() ? 0 : insn_limit_; }
+    uint64_t chain_limit_ = UINT64_MAX;
+    void events_changed() { chain_limit_ = events_.any() ? 0 : insn_limit_; }
     cpu::Instrumentation* hooks_ = nullptr;
     uint32_t trace_ = 0;
     std::FILE* trace_out_ = nullptr;
