@@ -137,6 +137,13 @@ struct TraceRuntime {
         ++counters(c)[kTraceJumps];
         return j.fn;
     }
+    // For the trace chain_target just returned: whether its guard passed in a state with this
+    // one's guard_key() (TraceJump::spec), so that it may skip the guard. In a trace the key
+    // folds to a constant but for the flat-segment bits, unless the trace changed a segment
+    // or the CPL on the way.
+    static uint32_t chain_trusted(X86Cpu& c) {
+        return c.trace_jumps_[X86Cpu::trace_jump_index(c.s.eip)].spec == c.guard_key();
+    }
 };
 
 }  // namespace trapeze::x86
@@ -163,6 +170,7 @@ TRAPEZE_RT bool trapeze_rt_next(X86Cpu& c, uint64_t widest) {
 TRAPEZE_RT trapeze::x86::NativeTrace trapeze_rt_chain_target(X86Cpu& c) {
     return TraceRuntime::chain_target(c);
 }
+TRAPEZE_RT uint32_t trapeze_rt_chain_trusted(X86Cpu& c) { return TraceRuntime::chain_trusted(c); }
 // Never called: the trace builder reads the field offsets out of its body. The CPU fields that
 // the out-of-line memory accessors (X86Cpu::read_slow, write_slow, read_linear_slow,
 // write_linear_slow) never write: guest registers, EIP, next_eip, the lazy flags, the

@@ -650,6 +650,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     Function* rt_eip = runtime("trapeze_rt_eip");
     Function* rt_next = runtime("trapeze_rt_next");
     Function* rt_chain_target = runtime("trapeze_rt_chain_target");
+    Function* rt_chain_trusted = runtime("trapeze_rt_chain_trusted");
     if (!imp.error().empty()) {
         out.error = "trace runtime: " + imp.error();
         return nullptr;
@@ -658,7 +659,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     Type* i32 = Type::getInt32Ty(C);
     Type* i64 = Type::getInt64Ty(C);
     Type* cpu_ptr = rt_enter->getFunctionType()->getParamType(0);
-    auto* fty = FunctionType::get(i32, {cpu_ptr, i64}, false);  // x86::NativeTrace
+    auto* fty = FunctionType::get(i32, {cpu_ptr, i64, i32}, false);  // x86::NativeTrace
     Function* T = Function::Create(fty, GlobalValue::ExternalLinkage, name, M.get());
     // Same code generation attributes as the semantics, and unwind tables: guest faults are
     // C++ exceptions thrown through this frame.
@@ -669,6 +670,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
 
     Argument* cpu = T->getArg(0);
     Argument* entry_icount = T->getArg(1);
+    Argument* trusted = T->getArg(2);
 
     IRBuilder<> b(C);
     auto cast_cpu = [&](Function* f) { return b.CreatePointerCast(cpu, f->getFunctionType()->getParamType(0)); };
@@ -683,9 +685,16 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     for (const TraceBlock& tb : r.blocks) widest = std::max<uint64_t>(widest, tb.insns.size());
     for (size_t j = 0; j < r.blocks.size(); ++j)
         heads.push_back(BasicBlock::Create(C, "b" + std::to_string(j), T));
-    // Entry: CS base and limit, then the block whose EIP matches (any block of the trace
-    // may be entered: the engine installs the trace in each of them).
+    // Entry: the guard (CS base and limit, SS attributes, flat segments, CPL), then the block
+    // whose EIP matches (any block of the trace may be entered: the engine installs the trace
+    // in each of them). A caller that knows the guard passes (trusted: a trace jumping here,
+    // chain_trusted) goes straight to the block: the EIP is then one of this trace's entries.
     b.SetInsertPoint(entry);
+    Value* entry_eip = b.CreateCall(rt_eip, {cast_cpu(rt_eip)});
+    BasicBlock* check = BasicBlock::Create(C, "check", T);
+    BasicBlock* start = BasicBlock::Create(C, "start", T);
+    b.CreateCondBr(b.CreateICmpNE(trusted, b.getInt32(0)), start, check);
+    b.SetInsertPoint(check);
     Value* ok = b.CreateCall(rt_enter, {cast_cpu(rt_enter), b.getInt32(r.cs_base), b.getInt32(r.cs_limit), b.getInt16(r.ss_attr),
                                         b.getInt8(r.flat_segs), b.getInt8(r.cpl)});
     BasicBlock* which = BasicBlock::Create(C, "which", T);
@@ -700,12 +709,17 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     BasicBlock* chain = BasicBlock::Create(C, "chain", T);
     BasicBlock* jump = BasicBlock::Create(C, "jump", T);
     b.SetInsertPoint(which);
-    Value* entry_eip = b.CreateCall(rt_eip, {cast_cpu(rt_eip)});
     SwitchInst* entry_sw = b.CreateSwitch(entry_eip, miss, unsigned(r.blocks.size()));
-    BasicBlock* start = BasicBlock::Create(C, "start", T);
     b.SetInsertPoint(start);
     b.CreateCall(rt_entered, {cast_cpu(rt_entered)});
-    SwitchInst* start_sw = b.CreateSwitch(entry_eip, miss, unsigned(r.blocks.size()));
+    // Either way here the EIP is one of the entries (which, or a trusted caller: a trace's
+    // TraceJump::spec is recorded only when a call got past which), so the switch needs no
+    // default and, for a trace of one block, folds away.
+    BasicBlock* nowhere = BasicBlock::Create(C, "nowhere", T);
+    SwitchInst* start_sw = b.CreateSwitch(entry_eip, nowhere, unsigned(r.blocks.size()));
+    b.SetInsertPoint(nowhere);
+    b.CreateUnreachable();
+    b.SetInsertPoint(start_sw->getParent());
     for (size_t k = 0; k < r.blocks.size(); ++k) {
         entry_sw->addCase(b.getInt32(r.blocks[k].eip), start);
         start_sw->addCase(b.getInt32(r.blocks[k].eip), heads[k]);
@@ -770,7 +784,9 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     Value* next_fn = b.CreateCall(rt_chain_target, {cast_cpu(rt_chain_target)});
     b.CreateCondBr(b.CreateIsNull(next_fn), exit, jump);
     b.SetInsertPoint(jump);
-    CallInst* tail = b.CreateCall(fty, b.CreatePointerCast(next_fn, PointerType::getUnqual(fty)), {cpu, entry_icount});
+    Value* next_trusted = b.CreateCall(rt_chain_trusted, {cast_cpu(rt_chain_trusted)});
+    CallInst* tail = b.CreateCall(fty, b.CreatePointerCast(next_fn, PointerType::getUnqual(fty)),
+                                  {cpu, entry_icount, next_trusted});
     tail->setTailCallKind(CallInst::TCK_MustTail);
     b.CreateRet(tail);
 

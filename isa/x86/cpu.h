@@ -55,8 +55,10 @@ struct GuestWrite {
 // else 1. entry_icount: the instruction count when the run loop called it. A trace may jump
 // straight on to another (X86Cpu::trace_jumps_); if that one's guard refuses, it returns 1
 // when the count has moved since entry_icount (something ran: the run loop goes on from the
-// current state), else 0.
-using NativeTrace = int (*)(X86Cpu& cpu, uint64_t entry_icount);
+// current state), else 0. trusted: nonzero when the caller knows the guard would pass (a
+// trace that jumps to one whose guard passed in the same state: X86Cpu::TraceJump::spec),
+// so the trace skips it; the run loop passes 0.
+using NativeTrace = int (*)(X86Cpu& cpu, uint64_t entry_icount, uint32_t trusted);
 
 // A decoded basic block: straight-line instructions on one physical page, ending at a
 // control transfer, a serializing instruction or the page end.
@@ -496,25 +498,41 @@ private:
     // returning to the run loop (binary_translate/jit_runtime.cpp, chain_target). An entry
     // holds while the epoch it was made in does: no block (so no code) has been dropped
     // since, and the linear -> block mapping is the same.
+    // spec: guard_key() of the call when the trace's entry guard passed, kNoSpec when it
+    // refused. The guard is a function of the EIP, the CS base (both matched by the entry)
+    // and of what guard_key() packs, so a trace that jumps here in a state with the same key
+    // knows the guard passes and tells the callee to skip it (NativeTrace's trusted).
     struct TraceJump {
         uint32_t eip = 0;
         uint32_t cs_base = 0;
         uint32_t context = ~0u;  // link_context()
         uint64_t epoch = ~0ull;
         NativeTrace fn = nullptr;
+        uint64_t spec = kNoSpec;
     };
+    static constexpr uint64_t kNoSpec = ~0ull;  // no guard_key() (the CPL is at most 3)
+    // What a trace's entry guard reads besides EIP and the CS base (TraceRuntime::enter):
+    // the CS limit, the SS attributes, the flat-segment bits and the CPL.
+    uint64_t guard_key() const {
+        return (uint64_t{s.seg[CS].limit} << 32) | (uint64_t{s.seg[SS].attr} << 16) | (uint64_t{flat_segs_} << 8) | s.cpl;
+    }
     static constexpr unsigned kTraceJumps = 1024;
     static unsigned trace_jump_index(uint32_t eip) { return (eip ^ (eip >> 10)) & (kTraceJumps - 1); }
     std::array<TraceJump, kTraceJumps> trace_jumps_{};
     bool run_native(Block& b) {
-        trace_jumps_[trace_jump_index(s.eip)] = {s.eip, s.seg[CS].base, link_context(), epoch(), b.native};
+        TraceJump& j = trace_jumps_[trace_jump_index(s.eip)];
+        j = {s.eip, s.seg[CS].base, link_context(), epoch(), b.native, guard_key()};
         // Counted on the way out, a guest fault's included (the instructions before it ran).
         struct Count {
             X86Cpu& c;
             uint64_t before;
             ~Count() { c.native_insns_ += c.icount_ - before; }
         } count{*this, icount_};
-        return b.native(*this, icount_);
+        // 0: nothing ran, the trace's own guard refused this state (a fault or a jump onward
+        // means it passed, and the callee's jumps record nothing here).
+        if (b.native(*this, icount_, 0)) return true;
+        j.spec = kNoSpec;
+        return false;
     }
 
     Block* fetch_block();
