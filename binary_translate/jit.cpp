@@ -284,6 +284,7 @@ void Engine::install_ready() {
             if (!slot || !c.block->valid) continue;  // the block is gone
             slot->code = d.result.code;
             c.block->native = d.result.fn;
+            c.block->native_body = d.result.body;
             installed++;
         }
         if (!installed) {

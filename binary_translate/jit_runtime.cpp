@@ -127,7 +127,7 @@ struct TraceRuntime {
     // fits under the instruction limit whole (next() checked this trace's widest block, the
     // next one may be longer) and nothing observes execution (hooks, breakpoints, TF/RF:
     // the run loop's hooked path). That trace's own guard checks the rest of the state.
-    static NativeTrace chain_target(X86Cpu& c) {
+    static NativeBody chain_target(X86Cpu& c) {
         if (c.icount_ + X86Cpu::kMaxBlockInsns > c.insn_limit_ || c.observed_ || (c.s.eflags & (TF | RF)))
             return nullptr;
         const uint32_t eip = c.s.eip;
@@ -135,7 +135,7 @@ struct TraceRuntime {
         if (j.eip != eip || j.epoch != c.epoch() || j.cs_base != c.s.seg[CS].base || j.context != c.link_context())
             return nullptr;
         ++counters(c)[kTraceJumps];
-        return j.fn;
+        return j.body;
     }
     // For the trace chain_target just returned: whether its guard passed in a state with this
     // one's guard_key() (TraceJump::spec), so that it may skip the guard. In a trace the key
@@ -167,7 +167,7 @@ TRAPEZE_RT uint32_t trapeze_rt_eip(X86Cpu& c) { return TraceRuntime::eip(c); }
 TRAPEZE_RT bool trapeze_rt_next(X86Cpu& c, uint64_t widest) {
     return TraceRuntime::next(c, widest);
 }
-TRAPEZE_RT trapeze::x86::NativeTrace trapeze_rt_chain_target(X86Cpu& c) {
+TRAPEZE_RT trapeze::x86::NativeBody trapeze_rt_chain_target(X86Cpu& c) {
     return TraceRuntime::chain_target(c);
 }
 TRAPEZE_RT uint32_t trapeze_rt_chain_trusted(X86Cpu& c) { return TraceRuntime::chain_trusted(c); }

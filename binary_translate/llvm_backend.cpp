@@ -660,13 +660,31 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     Type* i64 = Type::getInt64Ty(C);
     Type* cpu_ptr = rt_enter->getFunctionType()->getParamType(0);
     auto* fty = FunctionType::get(i32, {cpu_ptr, i64, i32}, false);  // x86::NativeTrace
+    // The trace is its body T, in the GHC calling convention (no callee-saved registers: a
+    // jump from one trace's body to another's, a tail call, then pops and pushes none; the
+    // loop guest's helper on another page, two jumps an iteration, ran 325 host
+    // instructions an iteration in the C convention), and an entry E in the C convention for
+    // the run loop (x86::NativeTrace), which calls T and so saves the registers the run loop
+    // expects kept once per entry from the run loop rather than at every trace.
     Function* T = Function::Create(fty, GlobalValue::ExternalLinkage, name, M.get());
+    T->setCallingConv(CallingConv::GHC);
+    Function* E = Function::Create(fty, GlobalValue::ExternalLinkage, name + "_enter", M.get());
     // Same code generation attributes as the semantics, and unwind tables: guest faults are
-    // C++ exceptions thrown through this frame.
+    // C++ exceptions thrown through these frames.
     Function* ref = master_->getFunction("trapeze_rt_handler_type");
-    for (const char* a : {"target-cpu", "target-features", "tune-cpu", "frame-pointer"})
-        if (ref->hasFnAttribute(a)) T->addFnAttr(ref->getFnAttribute(a));
-    T->addFnAttr(Attribute::UWTable);
+    for (Function* f : {T, E}) {
+        for (const char* a : {"target-cpu", "target-features", "tune-cpu", "frame-pointer"})
+            if (ref->hasFnAttribute(a)) f->addFnAttr(ref->getFnAttribute(a));
+        f->addFnAttr(Attribute::UWTable);
+    }
+    T->addFnAttr(Attribute::NoInline);  // E must call it: inlined, E would save nothing for T's jumps
+    {
+        IRBuilder<> eb(BasicBlock::Create(C, "", E));
+        CallInst* call = eb.CreateCall(fty, T, {E->getArg(0), E->getArg(1), E->getArg(2)});
+        call->setCallingConv(CallingConv::GHC);
+        call->setTailCallKind(CallInst::TCK_NoTail);  // T may clobber what E's caller keeps
+        eb.CreateRet(call);
+    }
 
     Argument* cpu = T->getArg(0);
     Argument* entry_icount = T->getArg(1);
@@ -787,6 +805,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     Value* next_trusted = b.CreateCall(rt_chain_trusted, {cast_cpu(rt_chain_trusted)});
     CallInst* tail = b.CreateCall(fty, b.CreatePointerCast(next_fn, PointerType::getUnqual(fty)),
                                   {cpu, entry_icount, next_trusted});
+    tail->setCallingConv(CallingConv::GHC);
     tail->setTailCallKind(CallInst::TCK_MustTail);
     b.CreateRet(tail);
 
@@ -1366,14 +1385,19 @@ TraceResult LlvmBackend::compile(const TraceRequest& r) {
         if (Error e = jit_->addIRModule(rt, orc::ThreadSafeModule(std::move(M), tsc_))) {
             out.error = toString(std::move(e));
         } else if (auto sym = jit_->lookup(name)) {
-            out.fn = reinterpret_cast<x86::NativeTrace>(sym->getAddress());
-            out.code = std::make_shared<OrcCode>(rt);
-            out.code_bytes = object_bytes_;
-            lap("codegen");
-            if (perf_map_) {
-                std::fprintf(perf_map_, "%llx %llx %s_%x:%x\n", (unsigned long long)sym->getAddress(),
-                             (unsigned long long)object_bytes_, name.c_str(), r.cs_base, r.blocks[0].eip);
-                std::fflush(perf_map_);
+            if (auto enter = jit_->lookup(name + "_enter")) {
+                out.fn = reinterpret_cast<x86::NativeTrace>(enter->getAddress());
+                out.body = reinterpret_cast<x86::NativeBody>(sym->getAddress());
+                out.code = std::make_shared<OrcCode>(rt);
+                out.code_bytes = object_bytes_;
+                lap("codegen");
+                if (perf_map_) {  // (the object's code, E after T)
+                    std::fprintf(perf_map_, "%llx %llx %s_%x:%x\n", (unsigned long long)sym->getAddress(),
+                                 (unsigned long long)object_bytes_, name.c_str(), r.cs_base, r.blocks[0].eip);
+                    std::fflush(perf_map_);
+                }
+            } else {
+                out.error = toString(enter.takeError());
             }
         } else {
             out.error = toString(sym.takeError());

@@ -43,6 +43,7 @@ public:
 
 struct TraceResult {
     x86::NativeTrace fn = nullptr;
+    x86::NativeBody body = nullptr;  // fn's body, for trace-to-trace jumps
     std::shared_ptr<CompiledCode> code;
     double seconds = 0;          // CPU time to build, optimise and compile
     uint64_t code_bytes = 0;     // .text bytes of the object

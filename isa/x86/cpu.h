@@ -59,6 +59,11 @@ struct GuestWrite {
 // trace that jumps to one whose guard passed in the same state: X86Cpu::TraceJump::spec),
 // so the trace skips it; the run loop passes 0.
 using NativeTrace = int (*)(X86Cpu& cpu, uint64_t entry_icount, uint32_t trusted);
+// The same trace's body, which the NativeTrace calls and other traces jump to: the same
+// arguments and result in LLVM's GHC calling convention, which has no callee-saved
+// registers, so that a jump from trace to trace saves and restores none (called only from
+// compiled code; binary_translate/llvm_backend.cpp).
+using NativeBody = const void*;
 
 // A decoded basic block: straight-line instructions on one physical page, ending at a
 // control transfer, a serializing instruction or the page end.
@@ -87,6 +92,7 @@ struct Block {
     // that code. The owner is released with the block, i.e. when the graveyard is emptied
     // between blocks, never while the code runs.
     NativeTrace native = nullptr;
+    NativeBody native_body = nullptr;  // native's body (set with it)
     std::shared_ptr<void> native_owner;
 };
 
@@ -507,7 +513,7 @@ private:
         uint32_t cs_base = 0;
         uint32_t context = ~0u;  // link_context()
         uint64_t epoch = ~0ull;
-        NativeTrace fn = nullptr;
+        NativeBody body = nullptr;
         uint64_t spec = kNoSpec;
     };
     static constexpr uint64_t kNoSpec = ~0ull;  // no guard_key() (the CPL is at most 3)
@@ -521,7 +527,7 @@ private:
     std::array<TraceJump, kTraceJumps> trace_jumps_{};
     bool run_native(Block& b) {
         TraceJump& j = trace_jumps_[trace_jump_index(s.eip)];
-        j = {s.eip, s.seg[CS].base, link_context(), epoch(), b.native, guard_key()};
+        j = {s.eip, s.seg[CS].base, link_context(), epoch(), b.native_body, guard_key()};
         // Counted on the way out, a guest fault's included (the instructions before it ran).
         struct Count {
             X86Cpu& c;
