@@ -221,6 +221,7 @@ bool Engine::form(Pending& p) {
     // (form runs when the entry block is about to run: the CPU's state is the entry's.)
     req.flat_segs = cpu_.flat_segments() & ((1u << x86::ES) | (1u << x86::SS) | (1u << x86::DS));
     req.cpl = cpu_.s.cpl;
+    req.code32 = uint8_t(b.mode & 1);
     uint64_t last = 0;
     for (auto& [eip, blk] : order) {
         last = std::max(last, uint64_t{eip} + blk->bytes - 1);

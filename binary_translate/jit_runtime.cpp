@@ -115,8 +115,10 @@ struct TraceRuntime {
             if (c.icount_ + widest > c.insn_limit_) return false;
             // NMI and INTR are flags of the CPU's (no call, so LLVM keeps the guest state in
             // registers across the check). A polled source would need a call: leave, the run
-            // loop polls.
-            if (c.events_.nmi || ((c.s.eflags & IF) && (c.events_.intr_pin || c.events_.irq_polled))) return false;
+            // loop polls. Observed execution (a hook or breakpoint set while the trace runs):
+            // leave, the run loop's hooked path runs the next block.
+            if (c.events_.nmi || ((c.s.eflags & IF) && (c.events_.intr_pin || c.events_.irq_polled)) || c.observed_)
+                return false;
         }
         ++counters(c)[kTransitions];
         return true;
@@ -125,14 +127,19 @@ struct TraceRuntime {
     // call for it, if it has entered one at this EIP in this epoch (X86Cpu::trace_jumps_),
     // so that the trace jumps straight there. The run loop would call it only if the block
     // fits under the instruction limit whole (next() checked this trace's widest block, the
-    // next one may be longer) and nothing observes execution (hooks, breakpoints, TF/RF:
-    // the run loop's hooked path). That trace's own guard checks the rest of the state.
-    static NativeBody chain_target(X86Cpu& c) {
-        if (c.icount_ + X86Cpu::kMaxBlockInsns > c.insn_limit_ || c.observed_ || (c.s.eflags & (TF | RF)))
-            return nullptr;
+    // next one may be longer) and nothing observes execution (next() has checked observed_;
+    // TF and RF are clear in compiled code: the run loop runs a block with either set on its
+    // hooked path, never compiled, and only instructions that end the block (POPF, IRET, a
+    // task switch) or an event delivered outside a trace set them). That trace's own guard,
+    // or its TraceJump::spec, checks the rest of the state. code32: the trace's code size
+    // (its CS.D bit, the mode bit of link_context(), which only instructions that end the
+    // block change), so that the context is a constant as the CS base and CPL are.
+    static NativeBody chain_target(X86Cpu& c, uint32_t code32) {
+        if (c.icount_ + X86Cpu::kMaxBlockInsns > c.insn_limit_) return nullptr;
         const uint32_t eip = c.s.eip;
         const X86Cpu::TraceJump& j = c.trace_jumps_[X86Cpu::trace_jump_index(eip)];
-        if (j.eip != eip || j.epoch != c.epoch() || j.cs_base != c.s.seg[CS].base || j.context != c.link_context())
+        if (j.eip != eip || j.epoch != c.epoch() ||
+            j.where != X86Cpu::trace_jump_where(c.s.seg[CS].base, (uint32_t(c.s.cpl) << 8) | code32))
             return nullptr;
         ++counters(c)[kTraceJumps];
         return j.body;
@@ -167,8 +174,8 @@ TRAPEZE_RT uint32_t trapeze_rt_eip(X86Cpu& c) { return TraceRuntime::eip(c); }
 TRAPEZE_RT bool trapeze_rt_next(X86Cpu& c, uint64_t widest) {
     return TraceRuntime::next(c, widest);
 }
-TRAPEZE_RT trapeze::x86::NativeBody trapeze_rt_chain_target(X86Cpu& c) {
-    return TraceRuntime::chain_target(c);
+TRAPEZE_RT trapeze::x86::NativeBody trapeze_rt_chain_target(X86Cpu& c, uint32_t code32) {
+    return TraceRuntime::chain_target(c, code32);
 }
 TRAPEZE_RT uint32_t trapeze_rt_chain_trusted(X86Cpu& c) { return TraceRuntime::chain_trusted(c); }
 // Never called: the trace builder reads the field offsets out of its body. The CPU fields that

@@ -799,7 +799,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
         for (size_t k = 0; k < r.blocks.size(); ++k) sw->addCase(b.getInt32(r.blocks[k].eip), heads[k]);
     }
     b.SetInsertPoint(chain);
-    Value* next_fn = b.CreateCall(rt_chain_target, {cast_cpu(rt_chain_target)});
+    Value* next_fn = b.CreateCall(rt_chain_target, {cast_cpu(rt_chain_target), b.getInt32(r.code32)});
     b.CreateCondBr(b.CreateIsNull(next_fn), exit, jump);
     b.SetInsertPoint(jump);
     Value* next_trusted = b.CreateCall(rt_chain_trusted, {cast_cpu(rt_chain_trusted)});
@@ -1178,7 +1178,7 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
 }
 
 // The field values a request's entry guard establishes: each flat segment's base, seg_lo_
-// and seg_end_ (0, 0, 4 GB, 4 GB), the CPL, the CS limit and the SS attributes.
+// and seg_end_ (0, 0, 4 GB, 4 GB), the CS base, the CPL, the CS limit and the SS attributes.
 std::vector<FieldConstant> LlvmBackend::specialisation(const TraceRequest& r) const {
     std::vector<FieldConstant> out;
     if (std::getenv("TRAPEZE_JIT_NOSPECIALISE")) return out;  // (the guard stays: for measuring)
@@ -1193,6 +1193,7 @@ std::vector<FieldConstant> LlvmBackend::specialisation(const TraceRequest& r) co
         field(4 * seg + 2, uint64_t{1} << 32);
         field(4 * seg + 3, uint64_t{1} << 32);
     }
+    if (!(r.flat_segs & (1u << x86::CS))) field(4 * x86::CS + 0, r.cs_base);  // (the guard always checks it)
     field(24, r.cpl);
     field(25, r.cs_limit);
     field(26, r.ss_attr);
@@ -1439,6 +1440,7 @@ std::string trace_key(const TraceRequest& r) {
     put(r.ss_attr);
     put(r.flat_segs);
     put(r.cpl);
+    put(r.code32);
     for (const TraceBlock& b : r.blocks) {
         put(b.eip);
         put(uint32_t(b.insns.size()));

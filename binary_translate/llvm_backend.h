@@ -33,6 +33,7 @@ struct TraceRequest {
     uint16_t ss_attr = 0;
     uint8_t flat_segs = 0;
     uint8_t cpl = 0;
+    uint8_t code32 = 1;  // the blocks' mode (Block::mode bit 0: 32-bit code segment)
 };
 
 // Machine code of one trace; freed (ORC resource tracker removed) when the last owner drops it.

@@ -510,8 +510,7 @@ private:
     // knows the guard passes and tells the callee to skip it (NativeTrace's trusted).
     struct TraceJump {
         uint32_t eip = 0;
-        uint32_t cs_base = 0;
-        uint32_t context = ~0u;  // link_context()
+        uint64_t where = ~0ull;  // trace_jump_where(CS base, link_context())
         uint64_t epoch = ~0ull;
         NativeBody body = nullptr;
         uint64_t spec = kNoSpec;
@@ -524,10 +523,12 @@ private:
     }
     static constexpr unsigned kTraceJumps = 1024;
     static unsigned trace_jump_index(uint32_t eip) { return (eip ^ (eip >> 10)) & (kTraceJumps - 1); }
+    // The CS base and link context in one word: one compare (a constant in a trace).
+    static uint64_t trace_jump_where(uint32_t cs_base, uint32_t context) { return (uint64_t{context} << 32) | cs_base; }
     std::array<TraceJump, kTraceJumps> trace_jumps_{};
     bool run_native(Block& b) {
         TraceJump& j = trace_jumps_[trace_jump_index(s.eip)];
-        j = {s.eip, s.seg[CS].base, link_context(), epoch(), b.native_body, guard_key()};
+        j = {s.eip, trace_jump_where(s.seg[CS].base, link_context()), epoch(), b.native_body, guard_key()};
         // Counted on the way out, a guest fault's included (the instructions before it ran).
         struct Count {
             X86Cpu& c;
@@ -665,7 +666,9 @@ private:
     // are looked at only when a line is up. Every write of events_ or insn_limit_ goes
     // through events_changed().
     uint64_t chain_limit_ = UINT64_MAX;
-    void events_changed() { chain_limit_ = events_.any() ? 0 : insn_limit_; }
+    // (0 while execution is observed as well, so that a trace leaves at its next block
+    // boundary if a hook or breakpoint arrives while it runs: the run loop's hooked path.)
+    void events_changed() { chain_limit_ = events_.any() || observed_ ? 0 : insn_limit_; }
     cpu::Instrumentation* hooks_ = nullptr;
     uint32_t trace_ = 0;
     std::FILE* trace_out_ = nullptr;
