@@ -115,10 +115,8 @@ struct TraceRuntime {
             if (c.icount_ + widest > c.insn_limit_) return false;
             // NMI and INTR are flags of the CPU's (no call, so LLVM keeps the guest state in
             // registers across the check). A polled source would need a call: leave, the run
-            // loop polls. Observed execution (a hook or breakpoint set while the trace runs):
-            // leave, the run loop's hooked path runs the next block.
-            if (c.events_.nmi || ((c.s.eflags & IF) && (c.events_.intr_pin || c.events_.irq_polled)) || c.observed_)
-                return false;
+            // loop polls.
+            if (c.events_.nmi || ((c.s.eflags & IF) && (c.events_.intr_pin || c.events_.irq_polled))) return false;
         }
         ++counters(c)[kTransitions];
         return true;
@@ -127,7 +125,7 @@ struct TraceRuntime {
     // call for it, if it has entered one at this EIP in this epoch (X86Cpu::trace_jumps_),
     // so that the trace jumps straight there. The run loop would call it only if the block
     // fits under the instruction limit whole (next() checked this trace's widest block, the
-    // next one may be longer) and nothing observes execution (next() has checked observed_;
+    // next one may be longer) and nothing observes execution (observed_: hooks, breakpoints;
     // TF and RF are clear in compiled code: the run loop runs a block with either set on its
     // hooked path, never compiled, and only instructions that end the block (POPF, IRET, a
     // task switch) or an event delivered outside a trace set them). That trace's own guard,
@@ -135,7 +133,7 @@ struct TraceRuntime {
     // (its CS.D bit, the mode bit of link_context(), which only instructions that end the
     // block change), so that the context is a constant as the CS base and CPL are.
     static NativeBody chain_target(X86Cpu& c, uint32_t code32) {
-        if (c.icount_ + X86Cpu::kMaxBlockInsns > c.insn_limit_) return nullptr;
+        if (c.icount_ + X86Cpu::kMaxBlockInsns > c.insn_limit_ || c.observed_) return nullptr;
         const uint32_t eip = c.s.eip;
         const X86Cpu::TraceJump& j = c.trace_jumps_[X86Cpu::trace_jump_index(eip)];
         if (j.eip != eip || j.epoch != c.epoch() ||

@@ -594,7 +594,6 @@ bool X86Cpu::take_external_interrupt() {
 void X86Cpu::update_observed() {
     observed_ = hooks_ || code_breakpoints_ || data_breakpoints_ ||
                 ((trace_ & (kTraceInAsm | kTraceExec | kTraceCpu)) && trace_out_);
-    events_changed();
 }
 
 void X86Cpu::inhibit_interrupts_once() { inhibit_until_ = icount_ + 2; }

@@ -666,9 +666,7 @@ private:
     // are looked at only when a line is up. Every write of events_ or insn_limit_ goes
     // through events_changed().
     uint64_t chain_limit_ = UINT64_MAX;
-    // (0 while execution is observed as well, so that a trace leaves at its next block
-    // boundary if a hook or breakpoint arrives while it runs: the run loop's hooked path.)
-    void events_changed() { chain_limit_ = events_.any() || observed_ ? 0 : insn_limit_; }
+    void events_changed() { chain_limit_ = events_.any() ? 0 : insn_limit_; }
     cpu::Instrumentation* hooks_ = nullptr;
     uint32_t trace_ = 0;
     std::FILE* trace_out_ = nullptr;
