@@ -53,7 +53,7 @@ public:
     Engine(x86::X86Cpu& cpu, const JitOptions& opts, Backend* backend)
         : cpu_(cpu), opts_(opts), backend_(backend), sh_(std::make_shared<Shared>()) {
         threshold = opts.threshold ? opts.threshold : 1;
-        std::copy(cpu.trace_counters(), cpu.trace_counters() + 4, base_);
+        std::copy(cpu.trace_counters(), cpu.trace_counters() + x86::X86Cpu::kTraceCounters, base_);
         base_all_ = cpu.instructions();
         base_native_ = cpu.native_instructions();
         base_halted_ = cpu.halted_instructions();
@@ -112,7 +112,7 @@ private:
     Backend* backend_;
     std::shared_ptr<Shared> sh_;
     JitStats st_;
-    uint64_t base_[4];  // the CPU's counters when the engine was attached
+    uint64_t base_[x86::X86Cpu::kTraceCounters];  // the CPU's counters when the engine was attached
     uint64_t base_all_, base_native_, base_halted_;  // and its instruction counts
     std::vector<Pending> pending_;
 };
@@ -310,7 +310,8 @@ JitStats Engine::stats() const {
     s.entries = c[0] - base_[0];
     s.guard_misses = c[1] - base_[1];
     s.chain_hits = c[2] - base_[2];
-    s.trace_jumps = c[3] - base_[3];
+    s.trace_jumps_trusted = c[4] - base_[4];
+    s.trace_jumps = c[3] - base_[3] + s.trace_jumps_trusted;
     s.invalidations = sh_->invalidations;
     s.insns_compiled_code = cpu_.native_instructions() - base_native_;
     s.insns_interpreted = cpu_.instructions() - base_all_ - s.insns_compiled_code -
@@ -363,9 +364,9 @@ std::string format_stats(const JitStats& s) {
                        s.handlers_inlined, s.handlers_called);
     out += fmt::format("jit: compile time (CPU): {:.1f} ms ({:.2f} ms per trace); code: {} bytes ({:.0f} per trace)\n",
                        s.compile_seconds * 1e3, s.compile_seconds * 1e3 / n, s.code_bytes, s.code_bytes / n);
-    out += fmt::format("jit: execution: {} trace entries, {} chain hits ({} of them from trace to trace), {} guard "
-                       "misses; {} compiled blocks invalidated\n",
-                       s.entries, s.chain_hits, s.trace_jumps, s.guard_misses, s.invalidations);
+    out += fmt::format("jit: execution: {} trace entries, {} chain hits ({} of them from trace to trace, {} of those "
+                       "past the guard), {} guard misses; {} compiled blocks invalidated\n",
+                       s.entries, s.chain_hits, s.trace_jumps, s.trace_jumps_trusted, s.guard_misses, s.invalidations);
     const uint64_t run = s.insns_compiled_code + s.insns_interpreted;
     out += fmt::format("jit: guest instructions: {} in compiled code ({:.1f}%), {} interpreted\n",
                        s.insns_compiled_code, run ? 100.0 * double(s.insns_compiled_code) / double(run) : 0.0,

@@ -60,6 +60,7 @@ struct JitStats {
     uint64_t guard_misses = 0;      // entry guard failed (other EIP/CS base/limit): interpreted
     uint64_t chain_hits = 0;        // block-to-block transfers that stayed in compiled code
     uint64_t trace_jumps = 0;       // of which from one trace straight into another
+    uint64_t trace_jumps_trusted = 0;  // of which skipped the callee's guard (TraceJump::spec)
     uint64_t invalidations = 0;     // compiled traces dropped with their block
     std::string last_error;
 };

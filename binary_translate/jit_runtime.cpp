@@ -10,7 +10,7 @@ namespace trapeze::x86 {
 struct TraceRuntime {
     // X86Cpu::trace_counters(), for -d jit. (In the CPU, so that the code of a trace does not
     // depend on the engine and can be shared by CPUs.)
-    enum { kEntries = 0, kGuardMisses = 1, kTransitions = 2, kTraceJumps = 3 };
+    enum { kEntries = 0, kGuardMisses = 1, kTransitions = 2, kTraceJumps = 3, kTrustedJumps = 4 };
     static uint64_t* counters(X86Cpu& c) { return c.trace_counters_; }
 
     // A trace was compiled for one CS base and limit, with every block inside the limit (so
@@ -139,7 +139,6 @@ struct TraceRuntime {
         if (j.eip != eip || j.epoch != c.epoch() ||
             j.where != X86Cpu::trace_jump_where(c.s.seg[CS].base, (uint32_t(c.s.cpl) << 8) | code32))
             return nullptr;
-        ++counters(c)[kTraceJumps];
         return j.body;
     }
     // For the trace chain_target just returned: whether its guard passed in a state with this
@@ -147,7 +146,9 @@ struct TraceRuntime {
     // folds to a constant but for the flat-segment bits, unless the trace changed a segment
     // or the CPL on the way.
     static uint32_t chain_trusted(X86Cpu& c) {
-        return c.trace_jumps_[X86Cpu::trace_jump_index(c.s.eip)].spec == c.guard_key();
+        const bool trusted = c.trace_jumps_[X86Cpu::trace_jump_index(c.s.eip)].spec == c.guard_key();
+        ++counters(c)[trusted ? kTrustedJumps : kTraceJumps];  // (the jump's count, whichever)
+        return trusted;
     }
 };
 

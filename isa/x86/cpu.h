@@ -217,9 +217,16 @@ public:
     Block* cached_block(uint64_t phys, uint32_t mode) { return cache_.find(phys, mode); }
     uint64_t link_epoch() const { return epoch(); }
     uint8_t flat_segments() const { return flat_segs_; }
+    // What a compiled trace's entry guard reads besides EIP and the CS base
+    // (binary_translate/jit_runtime.cpp, TraceRuntime::enter): the CS limit, the SS
+    // attributes, the flat-segment bits and the CPL, in one word (TraceJump::spec).
+    uint64_t guard_key() const {
+        return (uint64_t{s.seg[CS].limit} << 32) | (uint64_t{s.seg[SS].attr} << 16) | (uint64_t{flat_segs_} << 8) | s.cpl;
+    }
     uint32_t link_context() const { return (uint32_t(s.cpl) << 8) | mode_bits(); }
     // Counted by compiled code: trace entries, entry guard misses, block-to-block transfers
     // that stayed in compiled code, and of those the jumps from one trace to another.
+    static constexpr unsigned kTraceCounters = 5;  // (TraceRuntime's enum: jit_runtime.cpp)
     const uint64_t* trace_counters() const { return trace_counters_; }
     // Instructions executed by compiled code (calls of Block::native, traces they jumped to
     // included), and instructions skipped while halted: the rest of instructions() the
@@ -516,11 +523,6 @@ private:
         uint64_t spec = kNoSpec;
     };
     static constexpr uint64_t kNoSpec = ~0ull;  // no guard_key() (the CPL is at most 3)
-    // What a trace's entry guard reads besides EIP and the CS base (TraceRuntime::enter):
-    // the CS limit, the SS attributes, the flat-segment bits and the CPL.
-    uint64_t guard_key() const {
-        return (uint64_t{s.seg[CS].limit} << 32) | (uint64_t{s.seg[SS].attr} << 16) | (uint64_t{flat_segs_} << 8) | s.cpl;
-    }
     static constexpr unsigned kTraceJumps = 1024;
     static unsigned trace_jump_index(uint32_t eip) { return (eip ^ (eip >> 10)) & (kTraceJumps - 1); }
     // The CS base and link context in one word: one compare (a constant in a trace).
@@ -674,7 +676,7 @@ private:
     uint64_t tsc_icount_ = 0;        // the instruction count s.tsc was last brought up to
     uint64_t insn_limit_ = UINT64_MAX;  // run()'s instruction limit (compiled traces check it)
     TraceEngine* engine_ = nullptr;
-    uint64_t trace_counters_[4] = {};
+    uint64_t trace_counters_[kTraceCounters] = {};
     uint64_t native_insns_ = 0;
     uint64_t halted_insns_ = 0;
     uint64_t inhibit_until_ = 0;     // interrupts blocked while icount_ < this

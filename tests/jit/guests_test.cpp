@@ -187,6 +187,10 @@ TEST_CASE("traces jump to one another and one whose guard refuses hands back to 
     CHECK(m.bench.peek32(0x20000 + 200 * 4) == 200);
     bt::JitStats st = m.jit->stats();
     CHECK(st.trace_jumps > 1000);  // the flat loop and the function, both ways
+    // ... skipping the callee's guard (its TraceJump::spec is the caller's key), but for the
+    // based loop's jumps to the flat function, whose key differs:
+    CHECK(st.trace_jumps_trusted > 1000);
+    CHECK(st.trace_jumps_trusted < st.trace_jumps);
     CHECK(st.guard_misses > 0);    // the flat function's trace, jumped to from the based loop
 }
 

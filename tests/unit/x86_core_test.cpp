@@ -196,6 +196,30 @@ TEST_CASE("a chain link outlives a CR3 load only while its page maps to its bloc
     CHECK(b.cpu->tlb_stats().links_kept > 150);
 }
 
+// A trace that jumps to another skips the callee's entry guard when the guard passed before
+// in a state with the same guard_key() (X86Cpu::TraceJump::spec), so the key must change
+// with every field the guard reads but EIP and the CS base (which the jump's entry matches).
+TEST_CASE("the guard key changes with each field a trace's entry guard reads", "[x86][jit]") {
+    test::X86Bench b;
+    b.flat32(0x1000);
+    x86::X86Cpu& c = *b.cpu;
+    const uint64_t flat = c.guard_key();
+    c.set_segment_from_descriptor(x86::DS, 0x18, 0x1000FFFF, 0x00CF9300);  // DS based at 0x1000
+    CHECK(c.guard_key() != flat);
+    c.set_segment_from_descriptor(x86::DS, 0x10, 0x0000FFFF, 0x00CF9300);  // flat again
+    CHECK(c.guard_key() == flat);
+    c.s.cpl = 3;
+    CHECK(c.guard_key() != flat);
+    c.s.cpl = 0;
+    c.s.seg[x86::CS].limit = 0xFFFFF;
+    CHECK(c.guard_key() != flat);
+    c.s.seg[x86::CS].limit = 0xFFFFFFFF;
+    c.s.seg[x86::SS].attr ^= 0x4000;  // SS.B: the stack's address size
+    CHECK(c.guard_key() != flat);
+    c.s.seg[x86::SS].attr ^= 0x4000;
+    CHECK(c.guard_key() == flat);
+}
+
 // A flush clears only the TLB slots filled since the last one (X86Cpu::tlb_filled_), or
 // everything once that list has overflowed: both must forget every translation.
 TEST_CASE("a CR3 reload forgets every translation the TLB holds", "[x86][tlb]") {
