@@ -139,6 +139,9 @@ struct TraceRuntime {
         if (j.eip != eip || j.epoch != c.epoch() ||
             j.where != X86Cpu::trace_jump_where(c.s.seg[CS].base, (uint32_t(c.s.cpl) << 8) | code32))
             return nullptr;
+        // An entry of this epoch was made by run_native for a block with code (Block::native
+        // and native_body are set together), so the trace needs no test for null.
+        __builtin_assume(j.body != nullptr);
         return j.body;
     }
     // For the trace chain_target just returned: whether its guard passed in a state with this
