@@ -398,3 +398,33 @@ TEST_CASE("SSE encodings that share a mnemonic with a base form do not decode as
     CHECK(std::string(forms()[c.form].id).rfind("MOVS", 0) == 0);
     CHECK(std::string(forms()[d.form].id) == "FXSAVE_M");
 }
+
+// ROL and ROR keep SF ZF AF PF and take them from compute_szap_flags, not from the whole
+// compute_arith_flags: the two must agree on those four for every pending op.
+TEST_CASE("the flags a rotate keeps are those compute_arith_flags gives", "[x86][flags]") {
+    const uint32_t values[] = {0, 1, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x7FFFFFFF, 0x80000000,
+                               0xFFFFFFFF, 0x12345678, 0x0F0F0F0F, 0xDEADBEEF};
+    unsigned checked = 0;
+    for (LazyOp op : {LazyOp::kAdd, LazyOp::kAdc, LazyOp::kSub, LazyOp::kSbb, LazyOp::kLogic, LazyOp::kInc,
+                      LazyOp::kDec})
+        for (unsigned size : {1u, 2u, 4u})
+            for (uint32_t a : values)
+                for (uint32_t b : values)
+                    for (uint32_t cin : {0u, 1u}) {
+                        ArithFlags f{};
+                        // The result as the op leaves it (set_lazy stores what its flags need).
+                        uint32_t res = op == LazyOp::kAdd || op == LazyOp::kAdc || op == LazyOp::kInc ? a + b + cin
+                                       : op == LazyOp::kLogic                                       ? a & b
+                                                                                                    : a - b - cin;
+                        set_lazy(f, op, size, res & size_mask(size), a, b, cin);
+                        INFO("op " << int(op) << " size " << size << " a " << a << " b " << b);
+                        REQUIRE(compute_szap_flags(f) == (compute_arith_flags(f) & (SF | ZF | AF | PF)));
+                        ++checked;
+                    }
+    for (uint32_t eager : {0u, uint32_t(ARITH_FLAGS), uint32_t(CF | ZF), uint32_t(SF | AF | OF), uint32_t(PF)}) {
+        ArithFlags f{};
+        set_eager(f, eager);
+        CHECK(compute_szap_flags(f) == (eager & (SF | ZF | AF | PF)));
+    }
+    CHECK(checked == 7 * 3 * 14 * 14 * 2);
+}

@@ -20,11 +20,11 @@ template <ShOp OP, unsigned S>
 static bool shift_value(X86Cpu& c, uint32_t a, uint32_t n, uint32_t& out, uint32_t& flags) {
     constexpr unsigned bits = 8 * S;
     const uint32_t m = size_mask(S), sb = sign_bit(S);
-    // Rotates keep SF ZF AF PF, so they need the flags materialised; shifts define all six
-    // (AF cleared, as Bochs) and need nothing but the result.
-    constexpr bool rotate = OP == ShOp::kRol || OP == ShOp::kRor || OP == ShOp::kRcl || OP == ShOp::kRcr;
+    // Rotates keep SF ZF AF PF, so they need those materialised (RCL and RCR CF as well);
+    // shifts define all six (AF cleared, as Bochs) and need nothing but the result.
     uint32_t fl = 0;
-    if constexpr (rotate) fl = c.eflags() & ARITH_FLAGS;
+    if constexpr (OP == ShOp::kRol || OP == ShOp::kRor) fl = compute_szap_flags(c.s.arith);
+    else if constexpr (OP == ShOp::kRcl || OP == ShOp::kRcr) fl = c.eflags() & ARITH_FLAGS;
     uint32_t r = a;
     bool cf = fl & CF;
     bool set_ovf_eager = true;
