@@ -400,6 +400,15 @@ public:
         write_sized(size, SS, nsp, v);
         set_sp(nsp);
     }
+    // The same with the size a constant (near CALL and RET: the interpreter's handler then
+    // has no dispatch on the size, and the out-of-line push above is not called).
+    template <unsigned S>
+    void push_sized(uint32_t v) {
+        uint32_t nsp = sp() - S;
+        if (!stack32()) nsp &= 0xFFFF;
+        write<S>(SS, nsp, v);
+        set_sp(nsp);
+    }
     uint32_t pop(unsigned size) {
         uint32_t v = read_sized(size, SS, sp());
         set_sp(sp() + size);

@@ -21,11 +21,13 @@ static void jmp_near_indirect(X86Cpu& c, const DecodedInsn& in) {
                                       : c.reg_sized(in.opsize, in.r0);
     branch_to(c, t, in.opsize);
 }
+// Near CALL and RET by operand size (the selectors pick the instance).
+template <unsigned S>
 static void call_rel(X86Cpu& c, const DecodedInsn& in) {
     uint32_t target = c.next_eip + in.imm;
-    if (in.opsize == 2) target &= 0xFFFF;
+    if constexpr (S == 2) target &= 0xFFFF;
     if (target > c.s.seg[CS].limit) raise_fault(kGP, 0);
-    c.push(in.opsize, c.next_eip);
+    c.push_sized<S>(c.next_eip);
     c.next_eip = target;
 }
 static void call_near_indirect(X86Cpu& c, const DecodedInsn& in) {
@@ -36,11 +38,13 @@ static void call_near_indirect(X86Cpu& c, const DecodedInsn& in) {
     c.push(in.opsize, c.next_eip);
     c.next_eip = t;
 }
+template <unsigned S>
 static void ret_near(X86Cpu& c, const DecodedInsn& in) {
-    uint32_t t = c.peek(in.opsize, 0);
-    if (in.opsize == 2) t &= 0xFFFF;
+    uint32_t a = c.sp();
+    if (!c.stack32()) a &= 0xFFFF;
+    uint32_t t = c.read<S>(SS, a);  // (peek at offset 0)
     if (t > c.s.seg[CS].limit) raise_fault(kGP, 0);
-    c.set_sp(c.sp() + in.opsize + (in.imm & 0xFFFF));
+    c.set_sp(c.sp() + S + (in.imm & 0xFFFF));
     c.next_eip = t;
 }
 // One handler per condition (the selector picks it from in.cc), so that evaluating the
@@ -78,11 +82,11 @@ static void loop(X86Cpu& c, const DecodedInsn& in) {
 
 Handler sel_jmp_rel(SelectorInput&) { return jmp_rel; }
 Handler sel_jmp_near_indirect(SelectorInput&) { return jmp_near_indirect; }
-Handler sel_call_rel(SelectorInput&) { return call_rel; }
+Handler sel_call_rel(SelectorInput& si) { return si.insn.opsize == 2 ? &call_rel<2> : &call_rel<4>; }
 Handler sel_call_near_indirect(SelectorInput&) { return call_near_indirect; }
 Handler sel_ret_near(SelectorInput& si) {
     if (si.count == 0) si.insn.imm = 0;
-    return ret_near;
+    return si.insn.opsize == 2 ? &ret_near<2> : &ret_near<4>;
 }
 template <unsigned... CC>
 static Handler pick_jcc(unsigned cc, std::integer_sequence<unsigned, CC...>) {
