@@ -225,7 +225,8 @@ public:
     }
     uint32_t link_context() const { return (uint32_t(s.cpl) << 8) | mode_bits(); }
     // Counted by compiled code: trace entries, entry guard misses, block-to-block transfers
-    // that stayed in compiled code, and of those the jumps from one trace to another.
+    // that stayed in compiled code, and of those the jumps from one trace to another (two
+    // counts: those that ran the callee's guard, and those that skipped it).
     static constexpr unsigned kTraceCounters = 5;  // (TraceRuntime's enum: jit_runtime.cpp)
     const uint64_t* trace_counters() const { return trace_counters_; }
     // Instructions executed by compiled code (calls of Block::native, traces they jumped to
