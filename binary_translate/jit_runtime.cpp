@@ -66,6 +66,10 @@ struct TraceRuntime {
         range(out, c.s.cpl);
         *out = nullptr;
     }
+    static void accessor_unread_fields(X86Cpu& c, char** out) {
+        range(out, c.next_eip);
+        *out = nullptr;
+    }
     static void write_through_fields(X86Cpu& c, char** out) {
         range(out, c.s.gpr);
         range(out, c.s.arith);
@@ -189,6 +193,15 @@ TRAPEZE_RT uint32_t trapeze_rt_chain_trusted(X86Cpu& c) { return TraceRuntime::c
 // with cpu.cpp: an accessor that starts writing one of these must drop it here.
 TRAPEZE_RT void trapeze_rt_accessor_blind_fields(X86Cpu& c, char** out) {
     TraceRuntime::accessor_blind_fields(c, out);
+}
+// Never called: the trace builder reads the field offsets out of its body. The blind fields
+// that the out-of-line memory accessors do not even read, nor does anything after a guest
+// fault they raise before the next instruction sets it: next_eip (fault delivery pushes the
+// faulting instruction's EIP, s.eip; devices, the monitor's window and the write log never
+// look at it). A trace need not write it back before a TLB miss: one store fewer on each
+// access's slow path. Keep in step with cpu.cpp, as the list above.
+TRAPEZE_RT void trapeze_rt_accessor_unread_fields(X86Cpu& c, char** out) {
+    TraceRuntime::accessor_unread_fields(c, out);
 }
 // Never called: the trace builder reads the field offsets out of its body. The CPU fields a
 // trace writes through to the object at every store instead of writing them back on its cold

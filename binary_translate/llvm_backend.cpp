@@ -385,6 +385,7 @@ private:
     std::unique_ptr<TargetMachine> tm_;
     FunctionType* handler_ty_ = nullptr;
     FieldRanges blind_fields_;
+    FieldRanges unread_fields_;
     FieldRanges write_through_fields_;
     FieldRanges unpromoted_fields_;
     FieldRanges specialised_fields_;  // per segment: base, seg_lo_, seg_end_[0], [1]; then the CPL
@@ -438,6 +439,7 @@ bool LlvmBackend::start(std::string& why) {
     }
     handler_ty_ = ht->getFunctionType();
     blind_fields_ = read_field_ranges(*master_, "trapeze_rt_accessor_blind_fields");
+    unread_fields_ = read_field_ranges(*master_, "trapeze_rt_accessor_unread_fields");
     write_through_fields_ = read_field_ranges(*master_, "trapeze_rt_write_through_fields");
     unpromoted_fields_ = read_field_ranges(*master_, "trapeze_rt_unpromoted_fields");
     specialised_fields_ = read_field_ranges(*master_, "trapeze_rt_specialised_fields");
@@ -980,7 +982,7 @@ bool cpu_array_region(const Value* ptr, const Value* cpu, const DataLayout& dl, 
 }
 
 void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, const FieldRanges& blind_fields,
-                       const FieldRanges& write_through, const FieldRanges& unpromoted,
+                       const FieldRanges& unread_fields, const FieldRanges& write_through, const FieldRanges& unpromoted,
                        const std::vector<FieldConstant>& constants) {
     const DataLayout& dl = f.getParent()->getDataLayout();
     Argument* cpu = f.getArg(0);
@@ -1080,6 +1082,7 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
             PointerType::getUnqual(loc.ty));
         SmallPtrSet<Instruction*, 32> in_list(loc.accesses.begin(), loc.accesses.end());
         const bool blind = blind_fields.covers(key.first, dl.getTypeStoreSize(loc.ty));
+        const bool unread = blind && unread_fields.covers(key.first, dl.getTypeStoreSize(loc.ty));
         const bool through = write_through.covers(key.first, dl.getTypeStoreSize(loc.ty));
         std::vector<Instruction*> syncs_before, syncs_after;
         for (Instruction& i : instructions(f)) {
@@ -1099,7 +1102,7 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
                 continue;
             }
             if (blind && is_memory_accessor(i)) {  // may read it (if it throws), never writes it
-                syncs_before.push_back(&i);
+                if (!unread) syncs_before.push_back(&i);  // (nor reads it, even then: no write-back)
                 continue;
             }
             ModRefInfo mr = aa.getModRefInfo(&i, ml);
@@ -1305,7 +1308,7 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
     // 3. Keep the CPU state in registers between the points that can observe it, and clean up.
     if (!std::getenv("TRAPEZE_JIT_NOPROMOTE"))
         promote_cpu_state(trace, fam.getResult<AAManager>(trace), cpu_scope,
-                          std::getenv("TRAPEZE_JIT_NOBLIND") ? FieldRanges{} : blind_fields_,
+                          std::getenv("TRAPEZE_JIT_NOBLIND") ? FieldRanges{} : blind_fields_, unread_fields_,
                           std::getenv("TRAPEZE_JIT_NOTHROUGH") ? FieldRanges{} : write_through_fields_,
                           unpromoted_fields_, specialisation(r));
     guard = m.getFunction("trapeze_rt_enter");
