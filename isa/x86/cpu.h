@@ -396,13 +396,12 @@ public:
         else s.gpr[ESP] = (s.gpr[ESP] & 0xFFFF0000u) | (v & 0xFFFF);
     }
     void push(unsigned size, uint32_t v) {
-        uint32_t nsp = sp() - size;
-        if (!stack32()) nsp &= 0xFFFF;
-        write_sized(size, SS, nsp, v);
-        set_sp(nsp);
+        if (size == 4) push_sized<4>(v);
+        else if (size == 2) push_sized<2>(v);
+        else push_sized<1>(v);
     }
-    // The same with the size a constant (near CALL and RET: the interpreter's handler then
-    // has no dispatch on the size, and the out-of-line push above is not called).
+    // The same with the size a constant (near CALL: the interpreter's handler then has no
+    // dispatch on the size).
     template <unsigned S>
     void push_sized(uint32_t v) {
         uint32_t nsp = sp() - S;

@@ -40,9 +40,7 @@ static void call_near_indirect(X86Cpu& c, const DecodedInsn& in) {
 }
 template <unsigned S>
 static void ret_near(X86Cpu& c, const DecodedInsn& in) {
-    uint32_t a = c.sp();
-    if (!c.stack32()) a &= 0xFFFF;
-    uint32_t t = c.read<S>(SS, a);  // (peek at offset 0)
+    uint32_t t = c.read<S>(SS, c.sp());  // (sp() is SP on a 16-bit stack)
     if (t > c.s.seg[CS].limit) raise_fault(kGP, 0);
     c.set_sp(c.sp() + S + (in.imm & 0xFFFF));
     c.next_eip = t;
