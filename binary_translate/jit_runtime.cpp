@@ -36,9 +36,16 @@ struct TraceRuntime {
     }
     // execute_block, one instruction: next_eip, the handler, commit, end_block.
     static void begin(X86Cpu& c, uint32_t next_eip) { c.next_eip = next_eip; }
-    static bool commit(X86Cpu& c) {
+    // The instruction count after the instruction is a constant offset from the count at
+    // the head of its block (icount), not an increment of the one before: after promotion
+    // every value of the count in a block is then one register plus a constant, so that the
+    // fast path of an instruction does no arithmetic on it (an increment per instruction,
+    // duplicated on both sides of every slow path, was one host instruction per guest
+    // instruction) and only its write-backs add the offset.
+    static uint64_t icount(const X86Cpu& c) { return c.icount_; }
+    static bool commit(X86Cpu& c, uint64_t icount_after) {
         c.s.eip = c.next_eip;
-        ++c.icount_;
+        c.icount_ = icount_after;
         return c.end_block;
     }
     // On the path where commit returned false: says again what the test just found, so that
@@ -174,7 +181,8 @@ TRAPEZE_RT bool trapeze_rt_enter(X86Cpu& c, uint32_t cs_base, uint32_t cs_limit,
 TRAPEZE_RT void trapeze_rt_entered(X86Cpu& c) { TraceRuntime::entered(c); }
 TRAPEZE_RT int trapeze_rt_missed(X86Cpu& c, uint64_t entry_icount) { return TraceRuntime::missed(c, entry_icount); }
 TRAPEZE_RT void trapeze_rt_begin(X86Cpu& c, uint32_t next_eip) { TraceRuntime::begin(c, next_eip); }
-TRAPEZE_RT bool trapeze_rt_commit(X86Cpu& c) { return TraceRuntime::commit(c); }
+TRAPEZE_RT uint64_t trapeze_rt_icount(X86Cpu& c) { return TraceRuntime::icount(c); }
+TRAPEZE_RT bool trapeze_rt_commit(X86Cpu& c, uint64_t icount_after) { return TraceRuntime::commit(c, icount_after); }
 TRAPEZE_RT void trapeze_rt_continued(X86Cpu& c) { TraceRuntime::continued(c); }
 TRAPEZE_RT uint32_t trapeze_rt_eip(X86Cpu& c) { return TraceRuntime::eip(c); }
 TRAPEZE_RT bool trapeze_rt_next(X86Cpu& c, uint64_t widest) {

@@ -327,11 +327,12 @@ public:
     // tag of lin's entry must be the page of the access's last byte. (An access that wraps
     // at 4 GB ends on page 0, whose entry is not lin's; an empty entry's tag is odd.) The
     // result is a flag rather than a null pointer so that a compiled trace branches on the
-    // compare alone.
+    // compare alone; the miss is marked unlikely, so that a trace's slow paths are placed
+    // after its hot path (docs/jit.md).
     template <unsigned S, bool Write>
     bool tlb_host(uint32_t lin, bool user, uint8_t*& host) const {
         const TlbEntry& e = tlb_[user][(lin >> 12) & (kTlbSize - 1)];
-        if ((Write ? e.tag_write : e.tag_read) != ((lin + (S - 1)) & ~0xFFFu)) return false;
+        if ((Write ? e.tag_write : e.tag_read) != ((lin + (S - 1)) & ~0xFFFu)) [[unlikely]] return false;
         host = reinterpret_cast<uint8_t*>(e.addend + lin);
         return true;
     }
