@@ -1,8 +1,8 @@
 #!/bin/sh
 # benches/jit-mpi-loop.sh [ITER]
 # Compiled code against QEMU's on one steady-state loop: the Debian guest's hottest boot loop
-# (benches/mpi_loop.asm: 50 guest instructions an iteration, ITER x 256 iterations, default
-# ITER 200000: 2.6 billion guest instructions) under `trapeze --engine=jit` and
+# (benches/mpi_loop.asm: 47 guest instructions an iteration, ITER x 256 iterations, default
+# ITER 200000: 2.4 billion guest instructions) under `trapeze --engine=jit` and
 # `qemu-system-i386` (TCG), each run twice, interleaved, the minimum kept; start-up (and
 # LLVM's) is subtracted with an ITER=1 run of each. Both must print the same checksum. What
 # is measured is the code each translator makes for the same loop: the loop is compiled

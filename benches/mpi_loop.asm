@@ -2,8 +2,8 @@
 ; The Linux guest of benches/linux-cpu.sh spends about 3.15 billion of its 9.5 billion guest
 ; instructions, between the console lines "evm: HMAC attrs" and "clk: Disabling unused
 ; clocks", in a multiprecision multiply-accumulate of 16-bit halves (the kernel's generic C
-; for 32x32->64 on i386), compiled by gcc with the operands in the stack frame: 50
-; instructions an iteration, 12 of them loads and 3 stores through EBP. The loop below is
+; for 32x32->64 on i386), compiled by gcc with the operands in the stack frame: 47
+; instructions an iteration, 12 of them loads (10 through EBP) and 3 stores. The loop below is
 ; that code as the guest runs it (0xc54a8b50-0xc54a8bcd in 6.1.0-57-686), around fixed
 ; arrays. 64 KB ROM, starts at F000:FFF0 in real mode, switches to flat 32-bit protected
 ; mode, runs ITER times 256 iterations, prints a checksum on port 0xE9 and resets the
