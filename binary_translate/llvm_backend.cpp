@@ -386,6 +386,7 @@ private:
     FunctionType* handler_ty_ = nullptr;
     FieldRanges blind_fields_;
     FieldRanges unread_fields_;
+    FieldRanges false_in_memory_fields_;
     FieldRanges write_through_fields_;
     FieldRanges unpromoted_fields_;
     FieldRanges specialised_fields_;  // per segment: base, seg_lo_, seg_end_[0], [1]; then the CPL
@@ -440,6 +441,7 @@ bool LlvmBackend::start(std::string& why) {
     handler_ty_ = ht->getFunctionType();
     blind_fields_ = read_field_ranges(*master_, "trapeze_rt_accessor_blind_fields");
     unread_fields_ = read_field_ranges(*master_, "trapeze_rt_accessor_unread_fields");
+    false_in_memory_fields_ = read_field_ranges(*master_, "trapeze_rt_false_in_memory_fields");
     write_through_fields_ = read_field_ranges(*master_, "trapeze_rt_write_through_fields");
     unpromoted_fields_ = read_field_ranges(*master_, "trapeze_rt_unpromoted_fields");
     specialised_fields_ = read_field_ranges(*master_, "trapeze_rt_specialised_fields");
@@ -987,7 +989,8 @@ bool cpu_array_region(const Value* ptr, const Value* cpu, const DataLayout& dl, 
 }
 
 void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, const FieldRanges& blind_fields,
-                       const FieldRanges& unread_fields, const FieldRanges& write_through, const FieldRanges& unpromoted,
+                       const FieldRanges& unread_fields, const FieldRanges& false_in_memory,
+                       const FieldRanges& write_through, const FieldRanges& unpromoted,
                        const std::vector<FieldConstant>& constants) {
     const DataLayout& dl = f.getParent()->getDataLayout();
     Argument* cpu = f.getArg(0);
@@ -1096,6 +1099,7 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
         const bool blind = blind_fields.covers(key.first, dl.getTypeStoreSize(loc.ty));
         const bool unread = blind && unread_fields.covers(key.first, dl.getTypeStoreSize(loc.ty));
         const bool through = write_through.covers(key.first, dl.getTypeStoreSize(loc.ty));
+        const bool holds_false = false_in_memory.covers(key.first, dl.getTypeStoreSize(loc.ty));
         std::vector<Instruction*> syncs_before, syncs_after;
         for (Instruction& i : instructions(f)) {
             if (in_list.count(&i)) continue;
@@ -1135,7 +1139,11 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
                         dirty = false;
                     }
                     if (after_set.count(&i)) dirty = false;
-                    if (isa<StoreInst>(i) && in_list.count(&i)) dirty = true;
+                    if (auto* st = dyn_cast<StoreInst>(&i); st && in_list.count(&i)) {
+                        // (A store of false to a field that holds false in memory changes nothing.)
+                        auto* k = dyn_cast<ConstantInt>(st->getValueOperand());
+                        if (!(holds_false && k && k->isZero())) dirty = true;
+                    }
                 }
                 return dirty;
             };
@@ -1321,6 +1329,7 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
     if (!std::getenv("TRAPEZE_JIT_NOPROMOTE"))
         promote_cpu_state(trace, fam.getResult<AAManager>(trace), cpu_scope,
                           std::getenv("TRAPEZE_JIT_NOBLIND") ? FieldRanges{} : blind_fields_, unread_fields_,
+                          false_in_memory_fields_,
                           std::getenv("TRAPEZE_JIT_NOTHROUGH") ? FieldRanges{} : write_through_fields_,
                           unpromoted_fields_, specialisation(r));
     guard = m.getFunction("trapeze_rt_enter");
