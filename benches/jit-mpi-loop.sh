@@ -18,8 +18,8 @@ case $iters in ''|*[!0-9]*|0) echo "ITER must be a positive integer (got $iters)
 command -v qemu-system-i386 > /dev/null || { echo "qemu-system-i386 not installed" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-nasm -f bin -DITER="$iters" -o "$tmp/loop.rom" "$here/mpi_loop.asm"
-nasm -f bin -DITER=1 -o "$tmp/empty.rom" "$here/mpi_loop.asm"
+nasm -f bin -I "$here/" -DITER="$iters" -o "$tmp/loop.rom" "$here/mpi_loop.asm"
+nasm -f bin -I "$here/" -DITER=1 -o "$tmp/empty.rom" "$here/mpi_loop.asm"
 
 now() { date +%s.%N; }
 # NAME ROM -> seconds; the guest's output in $tmp/NAME.out

@@ -10,8 +10,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 [ -x "$trapeze" ] || { echo "build trapeze first ($trapeze missing)" >&2; exit 1; }
 
-nasm -f bin -DITER="$iters" -o "$tmp/loop.rom" "$here/int_loop.asm"
-nasm -f bin -DITER=1 -o "$tmp/empty.rom" "$here/int_loop.asm"
+nasm -f bin -I "$here/" -DITER="$iters" -o "$tmp/loop.rom" "$here/int_loop.asm"
+nasm -f bin -I "$here/" -DITER=1 -o "$tmp/empty.rom" "$here/int_loop.asm"
 
 now() { date +%s.%N; }
 

@@ -8,26 +8,12 @@
 ; arrays. 64 KB ROM, starts at F000:FFF0 in real mode, switches to flat 32-bit protected
 ; mode, runs ITER times 256 iterations, prints a checksum on port 0xE9 and resets the
 ; machine through the keyboard controller (run with -no-reboot, trapeze and QEMU alike).
-bits 16
-org 0
 %ifndef ITER
 %define ITER 2000000
 %endif
+%include "flat32_rom.inc"
 
-start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov ss, ax
-    mov sp, 0x7000
-    ; copy the GDT descriptor to RAM-independent ROM address: lgdt reads through CS
-    o32 lgdt [cs:gdt_ptr]
-    mov eax, cr0
-    or al, 1
-    mov cr0, eax
-    jmp dword 0x08:(0xF0000 + pm32)
-
-bits 32
+FLAT32_ENTRY
 pm32:
     mov ax, 0x10
     mov ds, ax
@@ -111,42 +97,10 @@ pm32:
     mov eax, esi
     xor eax, [0x30000 - 4]
     ; print the checksum in hex
-    mov ecx, 8
-.hex:
-    rol eax, 4
-    mov edx, eax
-    and edx, 0xf
-    mov dl, [0xF0000 + hexdigits + edx]
-    push eax
-    mov al, dl
-    out 0xe9, al
-    pop eax
-    dec ecx
-    jnz .hex
-    mov al, 10
-    out 0xe9, al
+    FLAT32_PRINT_EAX
     mov al, 0xFE                        ; pulse the reset line: the run ends (-no-reboot)
     out 0x64, al
     cli
     hlt
 
-helper:
-    lea eax, [eax + ebx*2 + 7]
-    ret
-
-hexdigits: db "0123456789abcdef"
-
-align 8
-gdt:
-    dq 0
-    dq 0x00CF9B000000FFFF   ; 0x08 flat code
-    dq 0x00CF93000000FFFF   ; 0x10 flat data
-gdt_ptr:
-    dw gdt_end - gdt - 1
-    dd 0xF0000 + gdt
-gdt_end:
-
-times 0xFFF0 - ($ - $$) db 0
-bits 16
-    jmp 0xF000:start
-times 0x10000 - ($ - $$) db 0
+FLAT32_ROM_END
