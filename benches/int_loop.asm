@@ -9,12 +9,6 @@
 %include "flat32_rom.inc"
 
 FLAT32_ENTRY
-pm32:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov esp, 0x90000
     mov ecx, ITER
     xor eax, eax
     mov ebx, 0x12345678

@@ -14,12 +14,6 @@
 %include "flat32_rom.inc"
 
 FLAT32_ENTRY
-pm32:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov esp, 0x90000
     mov ebp, 0x80000
     ; the source array (256 words below 0x20000) from a linear congruential generator
     mov eax, 12345
