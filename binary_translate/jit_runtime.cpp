@@ -41,7 +41,8 @@ struct TraceRuntime {
     // every value of the count in a block is then one register plus a constant, so that the
     // fast path of an instruction does no arithmetic on it (an increment per instruction,
     // duplicated on both sides of every slow path, was one host instruction per guest
-    // instruction) and only its write-backs add the offset.
+    // instruction, and the increments a chain of dependent adds as long as the block) and
+    // only its write-backs add the offset.
     static uint64_t icount(const X86Cpu& c) { return c.icount_; }
     static bool commit(X86Cpu& c, uint64_t icount_after) {
         c.s.eip = c.next_eip;

@@ -1077,11 +1077,12 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
             if (k.offset == key.first && loc.ty->isIntegerTy() && dl.getTypeStoreSize(loc.ty) == k.size)
                 known = ConstantInt::get(loc.ty, k.value);
         if (!known && loc.accesses.size() < 2) continue;
-        // A field the trace only reads stays a load, but for the guest registers (written
-        // through): an address such as [ebp-8] would otherwise start with a load of EBP
-        // after every slow path, lengthening each guest access's chain (docs/jit.md: 2.44
-        // against 2.06 s on benches/jit-mpi-loop.sh). Every read-only field promoted cost 17%
-        // more compile time for 23% more code.
+        // A field the trace only reads stays a load, but for the written-through ones (the
+        // guest registers and lazy flags): an address such as [ebp-8] would otherwise start
+        // with a load of EBP after every slow path, lengthening each guest access's chain
+        // (docs/jit.md: on benches/mpi_loop.asm 320 against 370 host instructions an
+        // iteration, 2.06 against 2.44 s). Every read-only field promoted cost 17% more
+        // compile time for 23% more code.
         if (!known && loc.stores == 0 && !write_through.covers(key.first, dl.getTypeStoreSize(loc.ty)))
             continue;
         // The location without its type-based tag: only layout and regions decide aliasing.
