@@ -1077,14 +1077,15 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
             if (k.offset == key.first && loc.ty->isIntegerTy() && dl.getTypeStoreSize(loc.ty) == k.size)
                 known = ConstantInt::get(loc.ty, k.value);
         if (!known && loc.accesses.size() < 2) continue;
+        const uint64_t size = dl.getTypeStoreSize(loc.ty);
+        const bool through = write_through.covers(key.first, size);
         // A field the trace only reads stays a load, but for the written-through ones (the
         // guest registers and lazy flags): an address such as [ebp-8] would otherwise start
         // with a load of EBP after every slow path, lengthening each guest access's chain
         // (docs/jit.md: on benches/mpi_loop.asm 320 against 370 host instructions an
         // iteration, 2.06 against 2.44 s). Every read-only field promoted cost 17% more
         // compile time for 23% more code.
-        if (!known && loc.stores == 0 && !write_through.covers(key.first, dl.getTypeStoreSize(loc.ty)))
-            continue;
+        if (!known && loc.stores == 0 && !through) continue;
         // The location without its type-based tag: only layout and regions decide aliasing.
         AAMDNodes md = loc.accesses.front()->getAAMetadata();
         md.TBAA = nullptr;
@@ -1097,10 +1098,9 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
             b.CreateConstInBoundsGEP1_64(Type::getInt8Ty(f.getContext()), b.CreateBitCast(cpu, i8p), uint64_t(key.first)),
             PointerType::getUnqual(loc.ty));
         SmallPtrSet<Instruction*, 32> in_list(loc.accesses.begin(), loc.accesses.end());
-        const bool blind = blind_fields.covers(key.first, dl.getTypeStoreSize(loc.ty));
-        const bool unread = blind && unread_fields.covers(key.first, dl.getTypeStoreSize(loc.ty));
-        const bool through = write_through.covers(key.first, dl.getTypeStoreSize(loc.ty));
-        const bool holds_false = false_in_memory.covers(key.first, dl.getTypeStoreSize(loc.ty));
+        const bool blind = blind_fields.covers(key.first, size);
+        const bool unread = blind && unread_fields.covers(key.first, size);
+        const bool holds_false = false_in_memory.covers(key.first, size);
         std::vector<Instruction*> syncs_before, syncs_after;
         for (Instruction& i : instructions(f)) {
             if (in_list.count(&i)) continue;
@@ -1111,8 +1111,7 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
             const Touch& t = touch(i);
             if (t.kind == Touch::kNone || t.kind == Touch::kElsewhere) continue;
             if (t.kind == Touch::kCpuField) {
-                const int64_t size = int64_t(dl.getTypeStoreSize(loc.ty));
-                if (t.off < key.first + size && key.first < t.off + int64_t(t.size)) {
+                if (t.off < key.first + int64_t(size) && key.first < t.off + int64_t(t.size)) {
                     syncs_before.push_back(&i);
                     if (t.writes) syncs_after.push_back(&i);
                 }
