@@ -101,6 +101,37 @@ TEST_CASE("the A20 gate remaps hot code in the middle of a trace") {
     CHECK(m.result(1) == 3542);
 }
 
+// Port 0xE4 of stop_port.asm: asks the CPU to stop when the guest writes 1000 there.
+struct StopPort final : cpu::PortDevice {
+    explicit StopPort(x86::X86Cpu& c) : cpu(c) {}
+    uint32_t port_read(uint16_t, unsigned) override { return 0; }
+    void port_write(uint16_t, unsigned, uint32_t v) override {
+        if (v == 1000) cpu.request_stop(cpu::StopReason::kPowerOff, "the test device powered off");
+    }
+    x86::X86Cpu& cpu;
+};
+
+// A stop requested inside compiled code (request_stop sets end_block) ends the run after that
+// instruction, as it does in the interpreter: the trace must leave end_block set for the run
+// loop, which would otherwise chain on to the next block.
+TEST_CASE("a device's stop request inside a compiled trace ends the run there") {
+    auto code = guest("stop_port");
+    GuestMachine interp(code, false), jit(code, true);
+    StopPort port_i(interp.cpu()), port_j(jit.cpu());
+    interp.bench.ports.add(0xE4, 4, &port_i);
+    jit.bench.ports.add(0xE4, 4, &port_j);
+    auto a = interp.cpu().run(10'000'000);
+    auto b = jit.cpu().run(10'000'000);
+    CHECK(a.reason == cpu::StopReason::kPowerOff);
+    CHECK(b.reason == a.reason);
+    CHECK(jit.cpu().s.gpr[x86::ECX] == 1000);  // stopped in the iteration that wrote 1000
+    CHECK(interp.cpu().s.gpr[x86::ECX] == 1000);
+    CHECK(jit.cpu().s.eip == interp.cpu().s.eip);  // after the OUT
+    CHECK(b.instructions == a.instructions);
+    CHECK(bt::compare_cpu_state(interp.cpu(), jit.cpu()) == "");
+    CHECK(jit.jit->stats().insns_compiled_code > 10'000);  // the loop ran compiled
+}
+
 TEST_CASE("a trace leaves out a successor that ran far less often than its entry") {
     auto code = guest("cold");
     GuestMachine ref(code, false);
