@@ -1279,8 +1279,7 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
     annotate_aliasing(trace);
     {
         FunctionPassManager fpm;
-        // (Without MemorySSA here: the simplification below forwards memory with it, and
-        // with it here too, compiling cost about 4% more for the same machine code.)
+        // (No MemorySSA, here or below: promote_cpu_state forwards the CPU state.)
         fpm.addPass(EarlyCSEPass(false));
         fpm.addPass(InstCombinePass(kInstCombineIterations));
         fpm.addPass(SimplifyCFGPass());
@@ -1306,12 +1305,15 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
     } else {
         // The parts of -O2's function simplification that matter for straight-line traces
         // (no loop passes: a trace's loops are guest loops that leave through the run loop's
-        // checks). No GVN: EarlyCSE with MemorySSA forwards what it would inside a guest block,
-        // promote_cpu_state keeps the CPU state in registers across blocks, and GVN's memory
-        // dependence queries were most of the compile time on traces of a few hundred guest
-        // instructions, for no measurable gain on the loop benchmark. No jump threading here
-        // (it and the InstCombine and SimplifyCFG after it were 4% of the compile time for
-        // 0.04% of the code, 2026-12-04): the clean-up after promotion threads what matters.
+        // checks). No GVN, and EarlyCSE without MemorySSA: promote_cpu_state keeps the CPU
+        // state in registers within and across blocks, which is what forwarding memory did
+        // here. (GVN's memory dependence queries were most of the compile time on traces of a
+        // few hundred guest instructions, for no measurable gain on the loop benchmark;
+        // EarlyCSE's MemorySSA was 4.6% of it, 25 early-boot traces 8.06 against 7.69 billion
+        // host instructions, for 0.2% less code and 2% more trace code an iteration of
+        // benches/mpi_loop.asm, 2026-12-05.) No jump threading here (it and the InstCombine
+        // and SimplifyCFG after it were 4% of the compile time for 0.04% of the code,
+        // 2026-12-04): the clean-up after promotion threads what matters.
         auto run = [&](auto pass, const char* name) {
             FunctionPassManager fpm;
             fpm.addPass(std::move(pass));
@@ -1319,7 +1321,7 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
             if (std::getenv("TRAPEZE_JIT_TIMING_PASSES")) lap(name);
         };
         run(SROAPass(), "sroa");
-        run(EarlyCSEPass(true), "early-cse");
+        run(EarlyCSEPass(false), "early-cse");
         run(InstCombinePass(kInstCombineIterations), "instcombine");
         run(SimplifyCFGPass(), "simplifycfg");
     }
