@@ -1278,10 +1278,11 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
     inline_all();
     annotate_aliasing(trace);
     {
+        // SimplifyCFG alone: it folds the branches on constant instruction fields and drops
+        // the paths they leave dead. (EarlyCSE and InstCombine here too cost 3.4% of the
+        // compile time for the same code, 2026-12-05: the passes after promotion fold the
+        // rest. Without this one too, compiling crashed: not investigated, so it stays.)
         FunctionPassManager fpm;
-        // (No MemorySSA, here or below: promote_cpu_state forwards the CPU state.)
-        fpm.addPass(EarlyCSEPass(false));
-        fpm.addPass(InstCombinePass(kInstCombineIterations));
         fpm.addPass(SimplifyCFGPass());
         fpm.run(trace, fam);
     }
@@ -1303,17 +1304,19 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
             pb.buildFunctionSimplificationPipeline(OptimizationLevel::O2, ThinOrFullLTOPhase::None);
         fpm.run(trace, fam);
     } else {
-        // The parts of -O2's function simplification that matter for straight-line traces
-        // (no loop passes: a trace's loops are guest loops that leave through the run loop's
-        // checks). No GVN, and EarlyCSE without MemorySSA: promote_cpu_state keeps the CPU
-        // state in registers within and across blocks, which is what forwarding memory did
-        // here. (GVN's memory dependence queries were most of the compile time on traces of a
-        // few hundred guest instructions, for no measurable gain on the loop benchmark;
-        // EarlyCSE's MemorySSA was 4.6% of it, 25 early-boot traces 8.06 against 7.69 billion
-        // host instructions, for 0.2% less code and 2% more trace code an iteration of
-        // benches/mpi_loop.asm, 2026-12-05.) No jump threading here (it and the InstCombine
-        // and SimplifyCFG after it were 4% of the compile time for 0.04% of the code,
-        // 2026-12-04): the clean-up after promotion threads what matters.
+        // What is left of -O2's function simplification for straight-line traces: SROA (the
+        // handlers' locals) and SimplifyCFG. No loop passes (a trace's loops are guest loops
+        // that leave through the run loop's checks); no GVN (its memory dependence queries
+        // were most of the compile time on traces of a few hundred guest instructions, for
+        // no measurable gain on the loop benchmark); no EarlyCSE or InstCombine here:
+        // promote_cpu_state keeps the CPU state in registers within and across blocks, which
+        // is what forwarding memory (EarlyCSE with MemorySSA) did here, and the clean-up
+        // after it folds and CSEs what they did. Without the three, 25 early-boot traces
+        // (benches/jit-compile-cost.sh) take 6.93 instead of 8.06 billion host instructions
+        // to compile, for code 0.2% larger that runs the same host instructions an iteration
+        // of the loop guest and 2% fewer on benches/mpi_loop.asm (2026-12-05). No jump
+        // threading here (it and the InstCombine and SimplifyCFG after it were 4% of the
+        // compile time for 0.04% of the code, 2026-12-04): the clean-up threads what matters.
         auto run = [&](auto pass, const char* name) {
             FunctionPassManager fpm;
             fpm.addPass(std::move(pass));
@@ -1321,8 +1324,6 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
             if (std::getenv("TRAPEZE_JIT_TIMING_PASSES")) lap(name);
         };
         run(SROAPass(), "sroa");
-        run(EarlyCSEPass(false), "early-cse");
-        run(InstCombinePass(kInstCombineIterations), "instcombine");
         run(SimplifyCFGPass(), "simplifycfg");
     }
     lap("simplify");
