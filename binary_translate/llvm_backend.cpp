@@ -1311,12 +1311,14 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
         // no measurable gain on the loop benchmark); no EarlyCSE or InstCombine here:
         // promote_cpu_state keeps the CPU state in registers within and across blocks, which
         // is what forwarding memory (EarlyCSE with MemorySSA) did here, and the clean-up
-        // after it folds and CSEs what they did. Without the three, 25 early-boot traces
-        // (benches/jit-compile-cost.sh) take 6.93 instead of 8.06 billion host instructions
-        // to compile, for code 0.2% larger that runs the same host instructions an iteration
-        // of the loop guest and 2% fewer on benches/mpi_loop.asm (2026-12-05). No jump
-        // threading here (it and the InstCombine and SimplifyCFG after it were 4% of the
-        // compile time for 0.04% of the code, 2026-12-04): the clean-up threads what matters.
+        // after it folds and CSEs what they did. Without EarlyCSE and InstCombine here and
+        // before the helpers are inlined, 25 early-boot traces (benches/jit-compile-cost.sh)
+        // take 6.93 billion host instructions to compile instead of 8.06 (7.69 with this
+        // EarlyCSE kept but without MemorySSA), for code 0.2% larger that runs the same host
+        // instructions an iteration of the loop guest and 2% fewer on benches/mpi_loop.asm
+        // (2026-12-05). No jump threading here (it and the InstCombine and SimplifyCFG after
+        // it were 4% of the compile time for 0.04% of the code, 2026-12-04): the clean-up
+        // threads what matters.
         auto run = [&](auto pass, const char* name) {
             FunctionPassManager fpm;
             fpm.addPass(std::move(pass));
