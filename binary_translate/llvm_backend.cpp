@@ -1272,16 +1272,14 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
         guard->removeFnAttr(Attribute::AlwaysInline);
         guard->addFnAttr(Attribute::NoInline);
     }
-    // 1. Inline the handlers and the glue into the trace function, and fold what the
-    //    constant instructions and the forwarded state make constant (condition codes,
-    //    register numbers, the previous instruction's lazy flags)...
+    // 1. Inline the handlers and the glue into the trace function. The inliner clones a
+    //    callee pruned: it folds the loads of the constant instruction's fields (condition
+    //    codes, register numbers, operand kinds) and leaves out the paths they make dead;
+    //    SimplifyCFG then merges what is left... (EarlyCSE and InstCombine here too cost 3.4%
+    //    of the compile time for the same code, 2026-12-05: the passes after promotion fold
+    //    the rest. Without SimplifyCFG, compiling crashed: not investigated, so it stays.)
     inline_all();
-    annotate_aliasing(trace);
     {
-        // SimplifyCFG alone: it folds the branches on constant instruction fields and drops
-        // the paths they leave dead. (EarlyCSE and InstCombine here too cost 3.4% of the
-        // compile time for the same code, 2026-12-05: the passes after promotion fold the
-        // rest. Without this one too, compiling crashed: not investigated, so it stays.)
         FunctionPassManager fpm;
         fpm.addPass(SimplifyCFGPass());
         fpm.run(trace, fam);
@@ -1294,10 +1292,10 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
     inline_all();
     lap("inline");
     if (g_timer && g_timer->on) g_timer->line += " [" + std::to_string(trace.getInstructionCount()) + " insns]";
-    // 2. With everything in one function, say what aliases what; then the function
-    //    simplification pipeline of -O2 folds the constant instructions and forwards state
-    //    between instructions (no DSE: here it was 8% of the compile time and removed next
-    //    to nothing; for step 3, see there).
+    // 2. With everything in one function, say what aliases what (the first pass that asks
+    //    is promote_cpu_state's), then what is kept of -O2's function simplification (no
+    //    DSE: here it was 8% of the compile time and removed next to nothing; for step 3,
+    //    see there).
     const MDNode* cpu_scope = annotate_aliasing(trace);
     if (std::getenv("TRAPEZE_JIT_FULL_O2")) {
         FunctionPassManager fpm =
