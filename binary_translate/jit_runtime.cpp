@@ -54,13 +54,15 @@ struct TraceRuntime {
     // at a block's head is otherwise a phi of its values along each path there, which LLVM
     // cannot prove false), and the test after each instruction that cannot set it folds away.
     static void continued(X86Cpu& c) { c.end_block = false; }
-    // Field lists for the trace builder: begin and end pointers of each field, in pairs.
+    // Field lists for the trace builder: begin and end pointers of each field, in pairs. The
+    // builder reads them as the stores of the exported function's body
+    // (llvm_backend.cpp, read_field_ranges), so the list functions are always inlined there.
     template <class Field>
-    static void range(char**& out, Field& field) {
+    [[gnu::always_inline]] static void range(char**& out, Field& field) {
         *out++ = reinterpret_cast<char*>(&field);
         *out++ = reinterpret_cast<char*>(&field + 1);
     }
-    static void accessor_blind_fields(X86Cpu& c, char** out) {
+    [[gnu::always_inline]] static void accessor_blind_fields(X86Cpu& c, char** out) {
         range(out, c.s.gpr);
         range(out, c.s.eip);
         range(out, c.s.arith);
@@ -71,6 +73,7 @@ struct TraceRuntime {
         range(out, c.s.seg);  // and what a trace is specialised on (specialised_fields)
         range(out, c.seg_lo_);
         range(out, c.seg_end_);
+        range(out, c.seg_unlimited_);
         range(out, c.s.cpl);
         *out = nullptr;
     }
@@ -98,15 +101,18 @@ struct TraceRuntime {
         *out = nullptr;
     }
     // The fields a trace is specialised on, in this order: for each segment register, its
-    // base, seg_lo_, seg_end_[0] and seg_end_[1] (constant 0, 0, 4 GB, 4 GB when flat), then
-    // the CPL, then the CS limit, then the SS attributes (SS.B: the stack's address size).
-    static void segment_fields(X86Cpu& c, unsigned seg, char**& out) {
+    // base, seg_lo_, seg_end_[0], seg_end_[1], seg_unlimited_[0] and seg_unlimited_[1]
+    // (constant 0, 0, 4 GB, 4 GB, 1, 1 when flat), then the CPL, then the CS limit, then the
+    // SS attributes (SS.B: the stack's address size).
+    [[gnu::always_inline]] static void segment_fields(X86Cpu& c, unsigned seg, char**& out) {
         range(out, c.s.seg[seg].base);
         range(out, c.seg_lo_[seg]);
         range(out, c.seg_end_[0][seg]);
         range(out, c.seg_end_[1][seg]);
+        range(out, c.seg_unlimited_[0][seg]);
+        range(out, c.seg_unlimited_[1][seg]);
     }
-    static void specialised_fields(X86Cpu& c, char** out) {
+    [[gnu::always_inline]] static void specialised_fields(X86Cpu& c, char** out) {
         segment_fields(c, ES, out);
         segment_fields(c, CS, out);
         segment_fields(c, SS, out);

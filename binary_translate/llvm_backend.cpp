@@ -389,7 +389,7 @@ private:
     FieldRanges false_in_memory_fields_;
     FieldRanges write_through_fields_;
     FieldRanges unpromoted_fields_;
-    FieldRanges specialised_fields_;  // per segment: base, seg_lo_, seg_end_[0], [1]; then the CPL
+    FieldRanges specialised_fields_;  // per segment: base, seg_lo_, seg_end_[0], [1], seg_unlimited_[0], [1]; then the CPL
     std::unordered_set<std::string> ambiguous_;   // local names that occur twice in the bitcode
     std::unordered_set<std::string> blacklist_;   // handlers whose import failed
     std::unordered_map<uintptr_t, Function*> handler_cache_;
@@ -445,9 +445,9 @@ bool LlvmBackend::start(std::string& why) {
     write_through_fields_ = read_field_ranges(*master_, "trapeze_rt_write_through_fields");
     unpromoted_fields_ = read_field_ranges(*master_, "trapeze_rt_unpromoted_fields");
     specialised_fields_ = read_field_ranges(*master_, "trapeze_rt_specialised_fields");
-    if (specialised_fields_.ranges.size() != 6 * 4 + 3) {
+    if (specialised_fields_.ranges.size() != 6 * 6 + 3) {
         why = "semantics bitcode: trapeze_rt_specialised_fields lists " +
-              std::to_string(specialised_fields_.ranges.size()) + " fields, not 27";
+              std::to_string(specialised_fields_.ranges.size()) + " fields, not 39";
         return false;
     }
     // llvm-link renames a local symbol that two files define: such names are ambiguous.
@@ -1200,8 +1200,8 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
     }
 }
 
-// The field values a request's entry guard establishes: each flat segment's base, seg_lo_
-// and seg_end_ (0, 0, 4 GB, 4 GB), the CS base, the CPL, the CS limit and the SS attributes.
+// The field values a request's entry guard establishes: each flat segment's base, seg_lo_,
+// seg_end_ and seg_unlimited_ (0, 0, 4 GB, 4 GB, 1, 1), the CS base, the CPL, the CS limit and the SS attributes.
 std::vector<FieldConstant> LlvmBackend::specialisation(const TraceRequest& r) const {
     std::vector<FieldConstant> out;
     if (std::getenv("TRAPEZE_JIT_NOSPECIALISE")) return out;  // (the guard stays: for measuring)
@@ -1209,17 +1209,21 @@ std::vector<FieldConstant> LlvmBackend::specialisation(const TraceRequest& r) co
     auto field = [&](size_t i, uint64_t value) {
         out.push_back({f[i].first, uint64_t(f[i].second - f[i].first), value});
     };
+    constexpr size_t kPerSegment = 6;  // base, seg_lo_, seg_end_[0], [1], seg_unlimited_[0], [1]
     for (unsigned seg = 0; seg < 6; ++seg) {
         if (!(r.flat_segs & (1u << seg))) continue;
-        field(4 * seg + 0, 0);
-        field(4 * seg + 1, 0);
-        field(4 * seg + 2, uint64_t{1} << 32);
-        field(4 * seg + 3, uint64_t{1} << 32);
+        field(kPerSegment * seg + 0, 0);
+        field(kPerSegment * seg + 1, 0);
+        field(kPerSegment * seg + 2, uint64_t{1} << 32);
+        field(kPerSegment * seg + 3, uint64_t{1} << 32);
+        field(kPerSegment * seg + 4, 1);
+        field(kPerSegment * seg + 5, 1);
     }
-    if (!(r.flat_segs & (1u << x86::CS))) field(4 * x86::CS + 0, r.cs_base);  // (the guard always checks it)
-    field(24, r.cpl);
-    field(25, r.cs_limit);
-    field(26, r.ss_attr);
+    if (!(r.flat_segs & (1u << x86::CS)))
+        field(kPerSegment * x86::CS + 0, r.cs_base);  // (the guard always checks it)
+    field(kPerSegment * 6 + 0, r.cpl);
+    field(kPerSegment * 6 + 1, r.cs_limit);
+    field(kPerSegment * 6 + 2, r.ss_attr);
     return out;
 }
 
@@ -1491,6 +1495,7 @@ std::string trace_key(const TraceRequest& r) {
             put(in.cc);
             put(in.opsize2);
             put(in.opcode);
+            put(in.ea_shape);
         }
     }
     return k;

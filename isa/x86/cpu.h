@@ -272,6 +272,10 @@ public:
 
     uint32_t effective_address(const DecodedInsn& in) const {
         const MemOperand& m = in.mem;
+        // Most operands of 32-bit code are [base + disp] or [disp]: one test of the shape
+        // instead of one for each part and the address size.
+        if (in.ea_shape == kEaBaseDisp) return s.gpr[m.base] + static_cast<uint32_t>(m.disp);
+        if (in.ea_shape == kEaDisp) return static_cast<uint32_t>(m.disp);
         uint32_t ea = static_cast<uint32_t>(m.disp);
         if (m.base != kNoReg) ea += s.gpr[m.base];
         if (m.index != kNoReg) ea += s.gpr[m.index] << m.scale;
@@ -376,12 +380,14 @@ public:
     bool segment_allows(unsigned seg, uint32_t off, unsigned size, bool write) const {
         return uint64_t{uint32_t(off - seg_lo_[seg])} + size <= seg_end_[write][seg];
     }
-    // segment_allows for the fast path of read and write, which go on to tlb_host: a flat
-    // segment (base 0, 4 GB, the access allowed) needs no test of its own there, since an
-    // access past 4 GB wraps and misses the TLB, and the slow path checks the segment again.
-    // In a trace specialised for flat segments lo and end are constants and this folds away.
+    // segment_allows for the fast path of read and write, which go on to tlb_host: a segment
+    // that allows this access at every offset (seg_unlimited_: a flat segment, or one with a
+    // base and a 4 GB limit) needs no test of its own there, since an access past 4 GB wraps
+    // and misses the TLB, and the slow path checks the segment again. One byte tested, so
+    // that the interpreter's common case costs a compare; in a trace specialised for flat
+    // segments the byte is a constant and this folds away.
     bool segment_allows_fast(unsigned seg, uint32_t off, unsigned size, bool write) const {
-        if (seg_lo_[seg] == 0 && seg_end_[write][seg] == (uint64_t{1} << 32)) return true;
+        if (seg_unlimited_[write][seg]) [[likely]] return true;
         return segment_allows(seg, off, size, write);
     }
     void check_segment(unsigned seg, uint32_t off, unsigned size, bool write) const {
@@ -633,6 +639,9 @@ private:
     uint32_t seg_lo_[6] = {};
     uint64_t seg_end_[2][6] = {{0x10000, 0x10000, 0x10000, 0x10000, 0x10000, 0x10000},
                                {0x10000, 0x10000, 0x10000, 0x10000, 0x10000, 0x10000}};
+    // seg_unlimited_[write][i]: seg_lo_[i] is 0 and seg_end_[write][i] is 4 GB (the access
+    // is allowed at every offset), kept with them by refresh_segcheck.
+    uint8_t seg_unlimited_[2][6] = {};
     // Bit i: segment register i is flat (base 0, every offset of 4 GB readable and writable),
     // kept with seg_lo_/seg_end_ by refresh_segcheck. A compiled trace is specialised for the
     // flat data segments it saw and guards on these bits (binary_translate/jit_runtime.cpp).

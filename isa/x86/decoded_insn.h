@@ -20,6 +20,15 @@ struct MemOperand {
     int32_t disp = 0;
 };
 
+// The shape of a memory operand's effective address, chosen by the decoder so that the
+// interpreter computes the two common 32-bit shapes without testing each part
+// (X86Cpu::effective_address); a compiled trace folds the test away either way.
+enum EaShape : uint8_t {
+    kEaGeneric = 0,   // any: base and index each optional, 16- or 32-bit address
+    kEaBaseDisp = 1,  // 32-bit address, base + displacement, no index
+    kEaDisp = 2,      // 32-bit address, displacement only (a global)
+};
+
 enum InsnFlags : uint8_t {
     kHasMem = 1,      // one operand is memory (mem)
     kLock = 2,
@@ -44,6 +53,7 @@ struct DecodedInsn {
     uint8_t cc = 0;          // condition code nibble (Jcc/SETcc/CMOVcc/FCMOVcc), /digit, etc.
     uint8_t opsize2 = 0;     // size of operand 1 in bytes (MOVZX/MOVSX source, OUT data)
     uint16_t opcode = 0;     // opcode byte (x87: the 11-bit FOP)
+    uint8_t ea_shape = kEaGeneric;  // EaShape of mem, derived from mem and addr32
 };
 
 }  // namespace trapeze::x86

@@ -124,6 +124,8 @@ DecodeStatus Decoder::decode(const uint8_t* bytes, size_t avail, bool code32,
             out.mem.index = gpr_index(op.mem.index);
             out.mem.scale = op.mem.scale == 8 ? 3 : op.mem.scale == 4 ? 2 : op.mem.scale == 2 ? 1 : 0;
             out.mem.disp = op.mem.disp.has_displacement ? int32_t(op.mem.disp.value) : 0;
+            if (out.addr32 && out.mem.index == kNoReg)
+                out.ea_shape = out.mem.base == kNoReg ? kEaDisp : kEaBaseDisp;
             if (i == 1) out.opsize2 = uint8_t(op.size / 8);
             if (i == 0 && zi.operand_count_visible == 1) out.opsize2 = uint8_t(op.size / 8);
             break;
