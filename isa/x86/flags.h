@@ -40,6 +40,34 @@ inline void set_eager(ArithFlags& f, uint32_t flags) {
     f.eager = flags & ARITH_FLAGS;
 }
 
+// SHL, SHR and SAR (SDM Vol. 2B SAL/SAR/SHL/SHR), a the operand and b the masked count
+// (1-31; a count of 0 leaves the flags alone and records nothing): CF is the last bit shifted
+// out (0 for SHL by more than the operand size, the sign for SAR); OF is defined for a count
+// of 1 (SHL: the result's sign XOR CF, SHR: the operand's sign, SAR: 0) and for larger counts
+// follows Bochs (SHL: the same formula, SHR: the top two bits of the result differ, SAR: 0);
+// AF is cleared, as Bochs does. Recorded lazily, since the next ALU instruction overwrites
+// them almost always: computed eagerly they were about ten host instructions a shift in
+// compiled code, stored and never read.
+inline bool shift_carry(const ArithFlags& f) {
+    const unsigned bits = 8u * f.size, n = f.b;
+    switch (f.op) {
+    case LazyOp::kShl: return n <= bits && ((f.a >> (bits - n)) & 1);
+    case LazyOp::kShr: return (f.a >> (n - 1)) & 1;
+    default: {  // kSar
+        const int32_t sa = int32_t(f.a << (32 - bits)) >> (32 - bits);
+        return n < bits ? (sa >> (n - 1)) & 1 : sa < 0;
+    }
+    }
+}
+inline bool shift_overflow(const ArithFlags& f) {
+    const uint32_t sb = sign_bit(f.size);
+    switch (f.op) {
+    case LazyOp::kShl: return ((f.res & sb) != 0) != shift_carry(f);
+    case LazyOp::kShr: return f.b == 1 ? (f.a & sb) != 0 : (((f.res << 1) ^ f.res) & sb) != 0;
+    default: return false;  // kSar
+    }
+}
+
 inline uint32_t compute_carry(const ArithFlags& f) {
     const uint32_t m = size_mask(f.size);
     switch (f.op) {
@@ -52,6 +80,9 @@ inline uint32_t compute_carry(const ArithFlags& f) {
     case LazyOp::kLogic: return 0;
     case LazyOp::kInc:
     case LazyOp::kDec: return f.cin ? CF : 0;
+    case LazyOp::kShl:
+    case LazyOp::kShr:
+    case LazyOp::kSar: return shift_carry(f) ? CF : 0;
     }
     return 0;
 }
@@ -67,6 +98,9 @@ inline uint32_t compute_overflow(const ArithFlags& f) {
     case LazyOp::kLogic: return 0;
     case LazyOp::kInc: return (f.res & size_mask(f.size)) == sb ? OF : 0;
     case LazyOp::kDec: return (f.res & size_mask(f.size)) == sb - 1 ? OF : 0;
+    case LazyOp::kShl:
+    case LazyOp::kShr:
+    case LazyOp::kSar: return shift_overflow(f) ? OF : 0;
     }
     return 0;
 }
@@ -119,6 +153,9 @@ inline uint32_t compute_arith_flags(const ArithFlags& f) {
         if (f.cin) fl |= CF;
         if ((res & m) == sb - 1) fl |= OF;
         break;
+    case LazyOp::kShl:
+    case LazyOp::kShr:
+    case LazyOp::kSar: return fl | (shift_carry(f) ? CF : 0) | (shift_overflow(f) ? OF : 0);  // AF clear
     }
     return fl | ((a ^ b ^ res) & AF);
 }
@@ -131,7 +168,9 @@ inline uint32_t compute_szap_flags(const ArithFlags& f) {
     uint32_t fl = parity_flag(f.res);
     if ((f.res & size_mask(f.size)) == 0) fl |= ZF;
     if (f.res & sign_bit(f.size)) fl |= SF;
-    if (f.op != LazyOp::kLogic) fl |= (f.a ^ f.b ^ f.res) & AF;  // (a logic op clears AF)
+    const bool clears_af = f.op == LazyOp::kLogic || f.op == LazyOp::kShl || f.op == LazyOp::kShr ||
+                           f.op == LazyOp::kSar;
+    if (!clears_af) fl |= (f.a ^ f.b ^ f.res) & AF;
     return fl;
 }
 

@@ -86,6 +86,8 @@ struct TableRegister {
 enum class LazyOp : uint8_t {
     kNone,  // flags are in ArithFlags::eager
     kAdd, kAdc, kSub, kSbb, kLogic, kInc, kDec,
+    // SHL/SAL, SHR, SAR with a count of 1-31: a is the operand, b the count, res the result.
+    kShl, kShr, kSar,
 };
 
 struct ArithFlags {

@@ -14,8 +14,9 @@ static uint32_t shift_count(X86Cpu& c, const DecodedInsn& in, char k) {
     return n & 0x1F;
 }
 
-// The result in out and the six arithmetic flags it leaves in flags (for set_eager, which
-// the caller does once nothing can fault any more); false for a count that changes nothing.
+// The result in out and, for a rotate, the six arithmetic flags it leaves in flags (for
+// set_eager, which the caller does once nothing can fault any more; a shift's flags the
+// caller records lazily); false for a count that changes nothing.
 template <ShOp OP, unsigned S>
 static bool shift_value(X86Cpu& c, uint32_t a, uint32_t n, uint32_t& out, uint32_t& flags) {
     constexpr unsigned bits = 8 * S;
@@ -27,7 +28,6 @@ static bool shift_value(X86Cpu& c, uint32_t a, uint32_t n, uint32_t& out, uint32
     else if constexpr (OP == ShOp::kRcl || OP == ShOp::kRcr) fl = c.eflags() & ARITH_FLAGS;
     uint32_t r = a;
     bool cf = fl & CF;
-    bool set_ovf_eager = true;
     switch (OP) {
     case ShOp::kRol: {
         if (n == 0) return false;
@@ -81,39 +81,24 @@ static bool shift_value(X86Cpu& c, uint32_t a, uint32_t n, uint32_t& out, uint32
         flags = fl;
         return true;
     }
+    // The shifts' flags are recorded lazily by the caller (flags.h, shift_carry).
     case ShOp::kShl:
         if (n == 0) return false;
-        r = n < 32 ? (a << n) & m : 0;
-        cf = n <= bits ? (a >> (bits - n)) & 1 : 0;
-        fl = cf ? CF : 0;
-        if ((((r & sb) != 0) ^ cf)) fl |= OF;
-        break;
+        out = n < 32 ? (a << n) & m : 0;
+        return true;
     case ShOp::kShr:
         if (n == 0) return false;
-        r = n < 32 ? (a >> n) : 0;
-        cf = (a >> (n - 1)) & 1;
-        fl = cf ? CF : 0;
-        // OF: the original sign for a count of 1 (undefined otherwise; Bochs computes it
-        // from the top two result bits).
-        if (n == 1 ? (a & sb) != 0 : (((r << 1) ^ r) & sb) != 0) fl |= OF;
-        break;
+        out = n < 32 ? (a >> n) : 0;
+        return true;
     case ShOp::kSar: {
         if (n == 0) return false;
         int32_t sa = int32_t(sign_extend(a, S));
         unsigned k = n < bits ? n : bits - 1;
-        r = uint32_t(sa >> k) & m;
-        cf = n < bits ? (sa >> (n - 1)) & 1 : (sa < 0);
-        fl = cf ? CF : 0;
-        break;
+        out = uint32_t(sa >> k) & m;
+        return true;
     }
     }
-    (void)set_ovf_eager;
-    fl |= parity_flag(r);
-    if ((r & m) == 0) fl |= ZF;
-    if (r & sb) fl |= SF;
-    flags = fl;
-    out = r;
-    return true;
+    return false;
 }
 
 template <ShOp OP, unsigned S, char D, char K>
@@ -134,7 +119,10 @@ void shift(X86Cpu& c, const DecodedInsn& in) {
     // The flags after the store, so that a faulting store leaves EFLAGS untouched.
     if constexpr (D == 'm') c.write<S>(in.mem.seg, ea, r);
     else c.set_reg<S>(in.r0, r);
-    set_eager(c.s.arith, flags);
+    if constexpr (OP == ShOp::kShl) set_lazy(c.s.arith, LazyOp::kShl, S, r, a, n);
+    else if constexpr (OP == ShOp::kShr) set_lazy(c.s.arith, LazyOp::kShr, S, r, a, n);
+    else if constexpr (OP == ShOp::kSar) set_lazy(c.s.arith, LazyOp::kSar, S, r, a, n);
+    else set_eager(c.s.arith, flags);
 }
 
 template <ShOp OP, unsigned S>
