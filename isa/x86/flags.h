@@ -83,6 +83,7 @@ inline uint32_t compute_carry(const ArithFlags& f) {
     case LazyOp::kShl:
     case LazyOp::kShr:
     case LazyOp::kSar: return shift_carry(f) ? CF : 0;
+    case LazyOp::kMul: return f.a ? CF : 0;
     }
     return 0;
 }
@@ -101,6 +102,7 @@ inline uint32_t compute_overflow(const ArithFlags& f) {
     case LazyOp::kShl:
     case LazyOp::kShr:
     case LazyOp::kSar: return shift_overflow(f) ? OF : 0;
+    case LazyOp::kMul: return f.a ? OF : 0;
     }
     return 0;
 }
@@ -156,6 +158,7 @@ inline uint32_t compute_arith_flags(const ArithFlags& f) {
     case LazyOp::kShl:
     case LazyOp::kShr:
     case LazyOp::kSar: return fl | (shift_carry(f) ? CF : 0) | (shift_overflow(f) ? OF : 0);  // AF clear
+    case LazyOp::kMul: return fl | (a ? CF | OF : 0);                                            // AF clear
     }
     return fl | ((a ^ b ^ res) & AF);
 }
@@ -169,7 +172,7 @@ inline uint32_t compute_szap_flags(const ArithFlags& f) {
     if ((f.res & size_mask(f.size)) == 0) fl |= ZF;
     if (f.res & sign_bit(f.size)) fl |= SF;
     const bool clears_af = f.op == LazyOp::kLogic || f.op == LazyOp::kShl || f.op == LazyOp::kShr ||
-                           f.op == LazyOp::kSar;
+                           f.op == LazyOp::kSar || f.op == LazyOp::kMul;
     if (!clears_af) fl |= (f.a ^ f.b ^ f.res) & AF;
     return fl;
 }

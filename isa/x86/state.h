@@ -88,6 +88,9 @@ enum class LazyOp : uint8_t {
     kAdd, kAdc, kSub, kSbb, kLogic, kInc, kDec,
     // SHL/SAL, SHR, SAR with a count of 1-31: a is the operand, b the count, res the result.
     kShl, kShr, kSar,
+    // MUL, IMUL: res is the low half of the product (the destination's size), a is 1 when the
+    // product does not fit in it (CF = OF = 1), else 0.
+    kMul,
 };
 
 struct ArithFlags {

@@ -442,6 +442,25 @@ TEST_CASE("lazily recorded shift flags are the SDM's, bit by bit", "[x86][flags]
     CHECK(checked == 3 * 3 * 18 * 31);
 }
 
+// MUL and IMUL record their flags lazily too (LazyOp::kMul): CF = OF = the product did not fit,
+// SF ZF PF from the low half, AF clear (alu.cpp, set_mul_flags).
+TEST_CASE("lazily recorded multiply flags", "[x86][flags]") {
+    for (unsigned size : {1u, 2u, 4u})
+        for (uint32_t low : {0u, 1u, 3u, 0x7Fu, 0x80u, 0xFFu, 0x8000u, 0xFF00u, 0x80000000u, 0xFFFFFFFFu})
+            for (bool ovf : {false, true}) {
+                const uint32_t m = size_mask(size), r = low & m;
+                uint32_t want = (ovf ? CF | OF : 0) | (r == 0 ? ZF : 0) | ((r & sign_bit(size)) ? SF : 0) |
+                                ((__builtin_popcount(r & 0xFF) % 2 == 0) ? PF : 0);
+                ArithFlags f{};
+                set_lazy(f, LazyOp::kMul, size, r, ovf ? 1 : 0, 0);
+                INFO("size " << size << " low " << low << " ovf " << ovf);
+                CHECK(compute_arith_flags(f) == want);
+                CHECK(flag_cf(f) == ovf);
+                CHECK(flag_of(f) == ovf);
+                CHECK(compute_szap_flags(f) == (want & (SF | ZF | AF | PF)));
+            }
+}
+
 // ROL and ROR keep SF ZF AF PF and take them from compute_szap_flags, not from the whole
 // compute_arith_flags: the two must agree on those four for every pending op.
 TEST_CASE("the flags a rotate keeps are those compute_arith_flags gives", "[x86][flags]") {

@@ -132,13 +132,10 @@ Handler sel_neg(SelectorInput& si) { return pick_unary<UnOp::kNeg>(si); }
 // ---- multiply and divide ---------------------------------------------------------------------
 
 // Flags after MUL/IMUL: CF=OF as defined; SF ZF PF from the low half and AF clear, as Bochs
-// and the P6 leave them (undefined by the SDM).
+// and the P6 leave them (undefined by the SDM). Lazy (LazyOp::kMul), as the shifts: the next
+// ALU instruction nearly always replaces them.
 inline void set_mul_flags(X86Cpu& c, unsigned size, uint32_t low, bool overflow) {
-    uint32_t fl = parity_flag(low);
-    if ((low & size_mask(size)) == 0) fl |= ZF;
-    if (low & sign_bit(size)) fl |= SF;
-    if (overflow) fl |= CF | OF;
-    set_eager(c.s.arith, fl);
+    set_lazy(c.s.arith, LazyOp::kMul, size, low & size_mask(size), overflow ? 1 : 0, 0);
 }
 
 inline uint32_t rm_value(X86Cpu& c, const DecodedInsn& in, unsigned size) {
