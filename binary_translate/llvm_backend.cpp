@@ -956,9 +956,45 @@ bool is_memory_accessor(const Instruction& i) {
 // may touch, [lo, lo + size) bytes into the object, and whether it overlaps a promoted field
 // is a subtraction, not an alias-analysis query (those queries, about 45,000 for 25
 // early-boot traces, were 5% of the compile time).
-bool cpu_array_region(const Value* ptr, const Value* cpu, const DataLayout& dl, uint64_t& lo, uint64_t& size) {
+//
+// Also the byte form of the same (`getelementptr inbounds i8, <cpu + constant>, v`, as
+// X86Cpu::tlb_host computes a soft-TLB entry's address from the linear address with one shift
+// and one mask): the region is [constant + min v, constant + max v + access) with v's bounds
+// from its known bits, when those leave it under 64 KB wide.
+bool cpu_array_region(const Value* ptr, const Value* cpu, const DataLayout& dl, uint64_t access, uint64_t& lo,
+                      uint64_t& size) {
     const auto* gep = dyn_cast<GEPOperator>(ptr->stripPointerCasts());
-    if (!gep || !gep->isInBounds() || gep->getPointerOperand()->stripPointerCasts() != cpu) return false;
+    if (!gep || !gep->isInBounds()) return false;
+    if (gep->getSourceElementType()->isIntegerTy(8) && gep->getNumIndices() == 1 &&
+        !isa<ConstantInt>(gep->getOperand(1))) {
+        // The base: the CPU object plus a constant, or an array region of it (the soft TLB of
+        // the CPL, before promotion makes the CPL a constant).
+        const Value* bp = gep->getPointerOperand();
+        APInt base(dl.getIndexTypeSizeInBits(bp->getType()), 0);
+        uint64_t blo = 0, bsize = 0;
+        if (bp->stripAndAccumulateConstantOffsets(dl, base, true) == cpu) {
+            if (base.isNegative()) return false;
+            blo = base.getZExtValue();
+        } else if (!cpu_array_region(bp, cpu, dl, 0, blo, bsize)) {
+            return false;
+        }
+        const KnownBits kb = computeKnownBits(gep->getOperand(1), dl);
+        if (!kb.isNonNegative() || kb.getMaxValue().ugt(0xFFFF)) return false;
+        lo = blo + kb.getMinValue().getZExtValue();
+        size = bsize + kb.getMaxValue().getZExtValue() - kb.getMinValue().getZExtValue() + access;
+        return true;
+    }
+    if (gep->getPointerOperand()->stripPointerCasts() != cpu) {
+        // A constant step from such a region (a field of a soft-TLB entry addressed in bytes).
+        APInt step(dl.getIndexTypeSizeInBits(gep->getType()), 0);
+        uint64_t blo = 0, bsize = 0;
+        if (!gep->accumulateConstantOffset(dl, step) || step.isNegative() ||
+            !cpu_array_region(gep->getPointerOperand(), cpu, dl, 0, blo, bsize))
+            return false;
+        lo = blo + step.getZExtValue();
+        size = bsize + access;
+        return true;
+    }
     uint64_t off = 0;
     Type* cur = gep->getSourceElementType();  // the aggregate the next index selects in
     bool first = true, found = false;
@@ -1055,7 +1091,7 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
             uint64_t lo = 0, size = 0;
             if (ptr->stripAndAccumulateConstantOffsets(dl, off, true) == cpu) {
                 t = {Touch::kCpuField, isa<StoreInst>(i), off.getSExtValue(), uint64_t(dl.getTypeStoreSize(ty))};
-            } else if (cpu_array_region(ptr, cpu, dl, lo, size)) {
+            } else if (cpu_array_region(ptr, cpu, dl, dl.getTypeStoreSize(ty), lo, size)) {
                 t = {Touch::kCpuField, isa<StoreInst>(i), int64_t(lo), size};
             } else if (scopes && cpu_scope && !is_contained(scopes->operands(), cpu_scope)) {
                 t.kind = Touch::kElsewhere;
