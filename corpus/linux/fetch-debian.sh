@@ -32,21 +32,44 @@ set -- -q -o APT::Architecture=i386 -o APT::Architectures::=i386 \
     -o Dir::State="$apt_dir" -o Dir::State::Lists="$apt_dir/lists" -o Dir::State::status="$apt_dir/status" \
     -o Dir::Cache="$apt_dir" -o Dir::Cache::archives="$apt_dir/archives" \
     -o Debug::NoLocking=1 -o APT::Sandbox::User="$(id -un)"
-echo "fetch-debian.sh: updating the i386 package lists in $apt_dir" >&2
-apt-get "$@" update >"$apt_dir/update.log" 2>&1 || { cat "$apt_dir/update.log" >&2; echo "fetch-debian.sh: apt-get update failed" >&2; exit 1; }
-
+# A mirror in the middle of a sync serves index files whose sizes disagree with its Release
+# file ("File has unexpected size ... Mirror sync in progress?"). apt then keeps the lists it
+# did get and says so with a failure status; what matters is whether the packages below
+# resolve and download from them, so an incomplete update is a warning, and the update is
+# tried again (after 20 s, then 60 s) only when resolving or downloading fails.
+update() {
+    echo "fetch-debian.sh: updating the i386 package lists in $apt_dir" >&2
+    apt-get "$@" update >"$apt_dir/update.log" 2>&1 ||
+        echo "fetch-debian.sh: warning: apt-get update did not complete ($(grep -m1 '^E:' "$apt_dir/update.log" || echo 'see update.log')); going on with the lists it fetched" >&2
+}
 # The metapackage depends on exactly one versioned image package.
-image=$(apt-cache "$@" depends linux-image-686 | awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
-if [ -z "$image" ]; then
-    echo "fetch-debian.sh: cannot resolve linux-image-686 to a linux-image-X-686 package" >&2
-    exit 1
-fi
-echo "fetch-debian.sh: linux-image-686 -> $image" >&2
-
-cd "$cache/debs"
-rm -f ./*.deb
-apt-get "$@" download "$image" busybox-static memtest86+ >"$apt_dir/download.log" 2>&1 || {
-    cat "$apt_dir/download.log" >&2; echo "fetch-debian.sh: apt-get download failed" >&2; exit 1; }
+resolve() {
+    apt-cache "$@" depends linux-image-686 2>/dev/null |
+        awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'
+}
+download() {
+    (cd "$cache/debs" && rm -f ./*.deb &&
+        apt-get "$@" download "$image" busybox-static memtest86+ >"$apt_dir/download.log" 2>&1)
+}
+image=
+for wait in 20 60 0; do
+    update "$@"
+    image=$(resolve "$@")
+    if [ -n "$image" ]; then
+        echo "fetch-debian.sh: linux-image-686 -> $image" >&2
+        download "$@" && break
+        echo "fetch-debian.sh: apt-get download failed: $(grep -m1 '^E:' "$apt_dir/download.log" || true)" >&2
+    else
+        echo "fetch-debian.sh: cannot resolve linux-image-686 to a linux-image-X-686 package" >&2
+    fi
+    if [ $wait = 0 ]; then
+        cat "$apt_dir/update.log" "$apt_dir/download.log" >&2 2>/dev/null || true
+        echo "fetch-debian.sh: giving up (apt-get update, resolve or download failed three times)" >&2
+        exit 1
+    fi
+    echo "fetch-debian.sh: trying again in $wait s" >&2
+    sleep $wait
+done
 
 x="$cache/extract"
 rm -rf "$x"
