@@ -389,7 +389,8 @@ private:
     FieldRanges false_in_memory_fields_;
     FieldRanges write_through_fields_;
     FieldRanges unpromoted_fields_;
-    FieldRanges specialised_fields_;  // per segment: base, seg_lo_, seg_end_[0], [1], seg_unlimited_[0], [1]; then the CPL
+    // Per segment: base, seg_lo_, seg_end_[0], [1], seg_unlimited_[0], [1]; then the CPL.
+    FieldRanges specialised_fields_;
     std::unordered_set<std::string> ambiguous_;   // local names that occur twice in the bitcode
     std::unordered_set<std::string> blacklist_;   // handlers whose import failed
     std::unordered_map<uintptr_t, Function*> handler_cache_;
@@ -1237,7 +1238,8 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
 }
 
 // The field values a request's entry guard establishes: each flat segment's base, seg_lo_,
-// seg_end_ and seg_unlimited_ (0, 0, 4 GB, 4 GB, 1, 1), the CS base, the CPL, the CS limit and the SS attributes.
+// seg_end_ and seg_unlimited_ (0, 0, 4 GB, 4 GB, 1, 1), the CS base, the CPL, the CS limit
+// and the SS attributes.
 std::vector<FieldConstant> LlvmBackend::specialisation(const TraceRequest& r) const {
     std::vector<FieldConstant> out;
     if (std::getenv("TRAPEZE_JIT_NOSPECIALISE")) return out;  // (the guard stays: for measuring)
