@@ -77,7 +77,7 @@ struct TraceRuntime {
         range(out, c.s.cpl);
         *out = nullptr;
     }
-    static void accessor_unread_fields(X86Cpu& c, char** out) {
+    [[gnu::always_inline]] static void accessor_unread_fields(X86Cpu& c, char** out) {
         range(out, c.next_eip);
         *out = nullptr;
     }
@@ -87,16 +87,16 @@ struct TraceRuntime {
     // commit found it clear; entered() and continued() store false where memory already
     // holds false (at the entry, and on the path where the load after a slow call gave
     // false). Only a handler's store of true makes it dirty, and the trace then leaves.
-    static void false_in_memory_fields(X86Cpu& c, char** out) {
+    [[gnu::always_inline]] static void false_in_memory_fields(X86Cpu& c, char** out) {
         range(out, c.end_block);
         *out = nullptr;
     }
-    static void write_through_fields(X86Cpu& c, char** out) {
+    [[gnu::always_inline]] static void write_through_fields(X86Cpu& c, char** out) {
         range(out, c.s.gpr);
         range(out, c.s.arith);
         *out = nullptr;
     }
-    static void unpromoted_fields(X86Cpu& c, char** out) {
+    [[gnu::always_inline]] static void unpromoted_fields(X86Cpu& c, char** out) {
         range(out, c.trace_counters_);
         *out = nullptr;
     }

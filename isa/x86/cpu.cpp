@@ -106,7 +106,7 @@ void X86Cpu::refresh_segcheck(unsigned i) {
     constexpr uint64_t k4G = uint64_t{1} << 32;
     seg_unlimited_[0][i] = lo == 0 && seg_end_[0][i] == k4G;
     seg_unlimited_[1][i] = lo == 0 && seg_end_[1][i] == k4G;
-    const bool flat = sg.base == 0 && lo == 0 && seg_end_[0][i] == k4G && seg_end_[1][i] == k4G;
+    const bool flat = sg.base == 0 && seg_unlimited_[0][i] && seg_unlimited_[1][i];
     flat_segs_ = uint8_t((flat_segs_ & ~(1u << i)) | (unsigned(flat) << i));
 }
 
