@@ -57,6 +57,7 @@ public:
         base_all_ = cpu.instructions();
         base_native_ = cpu.native_instructions();
         base_halted_ = cpu.halted_instructions();
+        base_leaves_ = cpu.trace_leaves();
         sh_->ready = &ready;
         cpu_.set_trace_engine(this);
     }
@@ -114,6 +115,7 @@ private:
     JitStats st_;
     uint64_t base_[x86::X86Cpu::kTraceCounters];  // the CPU's counters when the engine was attached
     uint64_t base_all_, base_native_, base_halted_;  // and its instruction counts
+    uint64_t base_leaves_;
     std::vector<Pending> pending_;
 };
 
@@ -313,6 +315,7 @@ JitStats Engine::stats() const {
     s.trace_jumps_trusted = c[4] - base_[4];
     s.trace_jumps = c[3] - base_[3] + s.trace_jumps_trusted;
     s.invalidations = sh_->invalidations;
+    s.leaves = cpu_.trace_leaves() - base_leaves_;
     s.insns_compiled_code = cpu_.native_instructions() - base_native_;
     s.insns_interpreted = cpu_.instructions() - base_all_ - s.insns_compiled_code -
                           (cpu_.halted_instructions() - base_halted_);
@@ -365,8 +368,9 @@ std::string format_stats(const JitStats& s) {
     out += fmt::format("jit: compile time (CPU): {:.1f} ms ({:.2f} ms per trace); code: {} bytes ({:.0f} per trace)\n",
                        s.compile_seconds * 1e3, s.compile_seconds * 1e3 / n, s.code_bytes, s.code_bytes / n);
     out += fmt::format("jit: execution: {} trace entries, {} chain hits ({} of them from trace to trace, {} of those "
-                       "past the guard), {} guard misses; {} compiled blocks invalidated\n",
-                       s.entries, s.chain_hits, s.trace_jumps, s.trace_jumps_trusted, s.guard_misses, s.invalidations);
+                       "past the guard), {} guard misses, {} left before an access; {} compiled blocks invalidated\n",
+                       s.entries, s.chain_hits, s.trace_jumps, s.trace_jumps_trusted, s.guard_misses, s.leaves,
+                       s.invalidations);
     const uint64_t run = s.insns_compiled_code + s.insns_interpreted;
     out += fmt::format("jit: guest instructions: {} in compiled code ({:.1f}%), {} interpreted\n",
                        s.insns_compiled_code, run ? 100.0 * double(s.insns_compiled_code) / double(run) : 0.0,

@@ -58,6 +58,7 @@ struct JitStats {
     uint64_t code_bytes = 0;
     uint64_t entries = 0;           // compiled traces entered
     uint64_t guard_misses = 0;      // entry guard failed (other EIP/CS base/limit): interpreted
+    uint64_t leaves = 0;            // left before an access the fast path could not do (LeaveToInterpreter)
     uint64_t chain_hits = 0;        // block-to-block transfers that stayed in compiled code
     uint64_t trace_jumps = 0;       // of which from one trace straight into another
     uint64_t trace_jumps_trusted = 0;  // of which skipped the callee's guard (TraceJump::spec)

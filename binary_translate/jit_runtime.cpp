@@ -96,6 +96,27 @@ struct TraceRuntime {
         range(out, c.s.arith);
         *out = nullptr;
     }
+    // What X86Cpu::tlb_refill, the slow side of a compiled access, never reads (it reads the
+    // segment and paging state, and writes no field a trace promotes).
+    [[gnu::always_inline]] static void refill_unread_fields(X86Cpu& c, char** out) {
+        range(out, c.s.gpr);
+        range(out, c.s.eip);
+        range(out, c.s.arith);
+        range(out, c.next_eip);
+        range(out, c.icount_);
+        range(out, c.end_block);
+        range(out, c.s.tsc);
+        range(out, c.trace_counters_);
+        *out = nullptr;
+    }
+    // What X86Cpu::leave_to_interpreter is given as arguments (EIP, the count), or what is
+    // not read after it (next_eip): no write-back before it.
+    [[gnu::always_inline]] static void leave_argument_fields(X86Cpu& c, char** out) {
+        range(out, c.s.eip);
+        range(out, c.icount_);
+        range(out, c.next_eip);
+        *out = nullptr;
+    }
     [[gnu::always_inline]] static void unpromoted_fields(X86Cpu& c, char** out) {
         range(out, c.trace_counters_);
         *out = nullptr;
@@ -248,6 +269,8 @@ TRAPEZE_RT void trapeze_rt_write_through_fields(X86Cpu& c, char** out) {
 // entry and kept them in registers or on its stack: the loop guest ran 189 host instructions
 // an iteration against 181 now, and traces compiled 2.5% faster into 3.7% less code).
 TRAPEZE_RT void trapeze_rt_unpromoted_fields(X86Cpu& c, char** out) { TraceRuntime::unpromoted_fields(c, out); }
+TRAPEZE_RT void trapeze_rt_refill_unread_fields(X86Cpu& c, char** out) { TraceRuntime::refill_unread_fields(c, out); }
+TRAPEZE_RT void trapeze_rt_leave_argument_fields(X86Cpu& c, char** out) { TraceRuntime::leave_argument_fields(c, out); }
 // Never called: the trace builder reads the field offsets out of its body (in order).
 TRAPEZE_RT void trapeze_rt_specialised_fields(X86Cpu& c, char** out) { TraceRuntime::specialised_fields(c, out); }
 // Never called: its type is the handler type (trapeze::x86::Handler) as the bitcode spells it.

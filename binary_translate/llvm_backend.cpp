@@ -389,6 +389,8 @@ private:
     FieldRanges false_in_memory_fields_;
     FieldRanges write_through_fields_;
     FieldRanges unpromoted_fields_;
+    FieldRanges refill_unread_fields_;
+    FieldRanges leave_argument_fields_;
     // Per segment: base, seg_lo_, seg_end_[0], [1], seg_unlimited_[0], [1]; then the CPL.
     FieldRanges specialised_fields_;
     std::unordered_set<std::string> ambiguous_;   // local names that occur twice in the bitcode
@@ -445,6 +447,8 @@ bool LlvmBackend::start(std::string& why) {
     false_in_memory_fields_ = read_field_ranges(*master_, "trapeze_rt_false_in_memory_fields");
     write_through_fields_ = read_field_ranges(*master_, "trapeze_rt_write_through_fields");
     unpromoted_fields_ = read_field_ranges(*master_, "trapeze_rt_unpromoted_fields");
+    refill_unread_fields_ = read_field_ranges(*master_, "trapeze_rt_refill_unread_fields");
+    leave_argument_fields_ = read_field_ranges(*master_, "trapeze_rt_leave_argument_fields");
     specialised_fields_ = read_field_ranges(*master_, "trapeze_rt_specialised_fields");
     if (specialised_fields_.ranges.size() != 6 * 6 + 3) {
         why = "semantics bitcode: trapeze_rt_specialised_fields lists " +
@@ -950,6 +954,81 @@ bool is_memory_accessor(const Instruction& i) {
                                                   n.contains("9read_slowE") || n.contains("10write_slowE"));
 }
 
+// X86Cpu::tlb_refill, a compiled access's slow side (isa/x86/cpu.h, TRAPEZE_TRACE_BITCODE):
+// it reads the segment and paging state and fills a soft-TLB entry, and never throws, so the
+// guest registers, EIP and the instruction count need no write-back before it.
+bool is_tlb_refill(const Instruction& i) {
+    const auto* call = dyn_cast<CallInst>(&i);
+    const Function* callee = call ? call->getCalledFunction() : nullptr;
+    return callee && callee->getName().startswith("_ZN7trapeze3x866X86Cpu10tlb_refillE");
+}
+
+bool is_trace_leave(const Instruction& i) {
+    const auto* call = dyn_cast<CallInst>(&i);
+    const Function* callee = call ? call->getCalledFunction() : nullptr;
+    return callee && callee->getName().startswith("_ZN7trapeze3x866X86Cpu20leave_to_interpreterE");
+}
+
+// After promotion, a leave (X86Cpu::leave_to_interpreter) with nothing to write back first is
+// a block of its own holding the call and `unreachable`, one per memory access: they become
+// one block, their arguments phis, so that an access adds one block (tlb_refill's) to the
+// trace instead of two.
+void merge_trace_leaves(Function& f) {
+    SmallVector<CallInst*, 64> leaves;
+    for (BasicBlock& bb : f) {
+        auto* call = dyn_cast_or_null<CallInst>(bb.getTerminator()->getPrevNode());
+        if (!call || !is_trace_leave(*call) || !isa<UnreachableInst>(bb.getTerminator()) || bb.hasAddressTaken())
+            continue;
+        // What computes the arguments (the count plus the instruction's offset) moves up
+        // into the one block that branches here; anything else here stays.
+        BasicBlock* pred = bb.getSinglePredecessor();
+        bool movable = pred != nullptr;
+        for (Instruction& i : bb) {
+            if (&i == call) break;
+            if (isa<PHINode>(i) || i.mayHaveSideEffects() || i.mayReadFromMemory()) movable = false;
+        }
+        if (!movable) continue;
+        while (&bb.front() != call) bb.front().moveBefore(pred->getTerminator());
+        leaves.push_back(call);
+    }
+    if (leaves.size() < 2) return;
+    CallInst* first = leaves.front();
+    BasicBlock* shared = BasicBlock::Create(f.getContext(), "leave", &f);
+    IRBuilder<> b(shared);
+    SmallVector<Value*, 4> args;
+    SmallVector<PHINode*, 4> phis;
+    for (Use& a : first->args()) {
+        PHINode* phi = b.CreatePHI(a->getType(), unsigned(leaves.size()));
+        phis.push_back(phi);
+        args.push_back(phi);
+    }
+    CallInst* call = b.CreateCall(first->getFunctionType(), first->getCalledOperand(), args);
+    call->setAttributes(first->getAttributes());
+    call->setCallingConv(first->getCallingConv());
+    b.CreateUnreachable();
+    for (CallInst* leave : leaves) {
+        BasicBlock* bb = leave->getParent();
+        SmallVector<BasicBlock*, 4> preds(predecessors(bb));
+        for (BasicBlock* pred : preds) {
+            for (unsigned k = 0; k < phis.size(); ++k) phis[k]->addIncoming(leave->getArgOperand(k), pred);
+            pred->getTerminator()->replaceSuccessorWith(bb, shared);
+        }
+        bb->eraseFromParent();
+    }
+}
+
+// The known bits of v, or of each value a phi v merges (computeKnownBits looks one level
+// into a phi's values only: the same entry offset computed on both sides of a segment check
+// and merged after it would be unknown).
+KnownBits known_bits_through_phi(const Value* v, const DataLayout& dl) {
+    const auto* phi = dyn_cast<PHINode>(v);
+    if (!phi || phi->getNumIncomingValues() == 0 || phi->getNumIncomingValues() > 4) return computeKnownBits(v, dl);
+    KnownBits all = computeKnownBits(phi->getIncomingValue(0), dl);
+    for (unsigned k = 1; k < phi->getNumIncomingValues(); ++k)
+        all = KnownBits::commonBits(all, computeKnownBits(phi->getIncomingValue(k), dl));
+    return all;
+}
+
 // An access to an element of an array member of the CPU object (a soft-TLB entry, a
 // trace_jumps_ entry): `getelementptr inbounds cpu, 0, <constant path>, i, ...` where i, the
 // first index that is not a constant, and every index after it that is not a constant, are
@@ -979,7 +1058,7 @@ bool cpu_array_region(const Value* ptr, const Value* cpu, const DataLayout& dl, 
         } else if (!cpu_array_region(bp, cpu, dl, 0, blo, bsize)) {
             return false;
         }
-        const KnownBits kb = computeKnownBits(gep->getOperand(1), dl);
+        const KnownBits kb = known_bits_through_phi(gep->getOperand(1), dl);
         if (!kb.isNonNegative() || kb.getMaxValue().ugt(0xFFFF)) return false;
         lo = blo + kb.getMinValue().getZExtValue();
         size = bsize + kb.getMaxValue().getZExtValue() - kb.getMinValue().getZExtValue() + access;
@@ -1028,6 +1107,7 @@ bool cpu_array_region(const Value* ptr, const Value* cpu, const DataLayout& dl, 
 void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, const FieldRanges& blind_fields,
                        const FieldRanges& unread_fields, const FieldRanges& false_in_memory,
                        const FieldRanges& write_through, const FieldRanges& unpromoted,
+                       const FieldRanges& refill_unread, const FieldRanges& leave_arguments,
                        const std::vector<FieldConstant>& constants) {
     const DataLayout& dl = f.getParent()->getDataLayout();
     Argument* cpu = f.getArg(0);
@@ -1072,7 +1152,7 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
     // it (guest memory, the counters); only the rest (calls, accesses it could not place)
     // go to alias analysis, whose queries were most of this function's time.
     struct Touch {
-        enum Kind : uint8_t { kNone, kCpuField, kElsewhere, kAsk } kind = kNone;
+        enum Kind : uint8_t { kNone, kCpuField, kElsewhere, kAsk, kRefill, kLeave } kind = kNone;
         bool writes = false;
         int64_t off = 0;
         uint64_t size = 0;
@@ -1099,6 +1179,10 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
             } else {
                 t.kind = Touch::kAsk;
             }
+        } else if (is_tlb_refill(i)) {
+            t.kind = Touch::kRefill;
+        } else if (is_trace_leave(i)) {
+            t.kind = Touch::kLeave;
         } else {
             t.kind = Touch::kAsk;
         }
@@ -1145,7 +1229,19 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
                 syncs_before.push_back(&i);
                 continue;
             }
+            // A compiled access's slow side writes none of the promoted fields (no reload
+            // after it) and reads some: tlb_refill the segment and paging state, and
+            // leave_to_interpreter, which hands the run loop the state, all but EIP and the
+            // count it is given.
             const Touch& t = touch(i);
+            if (t.kind == Touch::kRefill) {
+                if (!refill_unread.covers(key.first, size)) syncs_before.push_back(&i);
+                continue;
+            }
+            if (t.kind == Touch::kLeave) {
+                if (!leave_arguments.covers(key.first, size)) syncs_before.push_back(&i);
+                continue;
+            }
             if (t.kind == Touch::kNone || t.kind == Touch::kElsewhere) continue;
             if (t.kind == Touch::kCpuField) {
                 if (t.off < key.first + int64_t(size) && key.first < t.off + int64_t(t.size)) {
@@ -1376,13 +1472,14 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
                           std::getenv("TRAPEZE_JIT_NOBLIND") ? FieldRanges{} : blind_fields_, unread_fields_,
                           false_in_memory_fields_,
                           std::getenv("TRAPEZE_JIT_NOTHROUGH") ? FieldRanges{} : write_through_fields_,
-                          unpromoted_fields_, specialisation(r));
+                          unpromoted_fields_, refill_unread_fields_, leave_argument_fields_, specialisation(r));
     guard = m.getFunction("trapeze_rt_enter");
     if (guard) {  // now the guard's loads read the fields in memory, as they must
         guard->removeFnAttr(Attribute::NoInline);
         guard->addFnAttr(Attribute::AlwaysInline);
         inline_all();
     }
+    merge_trace_leaves(trace);
     fam.invalidate(trace, PreservedAnalyses::none());
     lap("promote");
     {

@@ -126,6 +126,29 @@ void X86Cpu::write_slow(unsigned seg, uint32_t off, uint32_t v, unsigned size) {
     write_linear_slow(s.seg[seg].base + off, v, size, user_access());
 }
 
+bool X86Cpu::tlb_refill(unsigned seg, uint32_t off, unsigned size, bool write) noexcept {
+    if (!segment_allows(seg, off, size, write)) return false;
+    const uint32_t lin = s.seg[seg].base + off;
+    if ((lin & 0xFFF) + size > 0x1000) return false;  // two pages (or a wrap at 4 GB)
+    const bool user = user_access();
+    const uint32_t cr2 = s.cr2;
+    try {
+        translate(lin, write, user);  // fills the entry (tlb_fill) as far as this page allows
+    } catch (...) {
+        // A page fault (or anything a page-table read may throw): the trace leaves, and the
+        // interpreter's own access raises it again, precisely.
+        s.cr2 = cr2;
+        return false;
+    }
+    return write ? tlb_tag_matches<1, true>(lin, user) : tlb_tag_matches<1, false>(lin, user);
+}
+
+void X86Cpu::leave_to_interpreter(uint32_t eip, uint64_t icount) {
+    s.eip = eip;
+    icount_ = icount;
+    throw LeaveToInterpreter{};
+}
+
 void X86Cpu::probe_read(unsigned seg, uint32_t off, unsigned size) {
     check_segment(seg, off, size, false);
     uint32_t lin = s.seg[seg].base + off;
@@ -759,6 +782,10 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
             sync_tsc();
             monitor_->trap_rewritten();
         } catch (const StopRun&) {
+        } catch (const LeaveToInterpreter&) {
+            sync_tsc();
+            ++trace_leaves_;
+            leave_pending_ = true;  // the next run_native declines: the block is interpreted
         }
     }
     sync_tsc();

@@ -31,6 +31,13 @@ struct MonitorTrap {};
 // exception).
 struct StopRun {};
 
+// Thrown by compiled code (binary_translate/) at a memory access its fast path cannot do and
+// X86Cpu::tlb_refill could not make possible: a fault to raise, a page crossing, MMIO, a
+// store into code. Nothing of the instruction has been committed, as for a fault (SDM Vol. 3
+// §6.5: faults are restartable), and EIP and the instruction count are the instruction's:
+// the run loop interprets from there, where the interpreter's own slow path does the access.
+struct LeaveToInterpreter {};
+
 // Exceptions that push an error code (SDM Vol. 3 Table 6-1).
 constexpr bool vector_has_error_code(unsigned v) {
     return v == kDF || v == kTS || v == kNP || v == kSS || v == kGP || v == kPF || v == kAC;

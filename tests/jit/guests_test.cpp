@@ -369,6 +369,23 @@ TEST_CASE("a fault inside a compiled trace is precise") {
     CHECK(st.chain_hits > 400);         // the loop ran compiled until the fault
 }
 
+TEST_CASE("accesses a trace cannot do on its fast path leave it for the interpreter") {
+    for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("leave", quantum);
+    auto code = guest("leave");
+    GuestMachine interp(code, false), m(code, true);
+    CHECK(interp.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(m.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(m.result(0) == m.result(7));  // the #GP at the load past ES's limit, precisely
+    CHECK(m.result(1) == 1500);         // in the iteration that reached it
+    CHECK(m.result(5) == 0);            // (the loop did not run on past it)
+    for (unsigned i = 0; i < 8; ++i) CHECK(m.result(i) == interp.result(i));
+    CHECK(m.cpu().instructions() == interp.cpu().instructions());
+    bt::JitStats st = m.jit->stats();
+    CHECK(st.traces_compiled > 0);
+    CHECK(st.leaves > 1400);            // the straddling load, once an iteration, and the #GP
+    CHECK(st.insns_compiled_code > st.insns_interpreted / 2);  // the rest ran compiled
+}
+
 TEST_CASE("the trace engine can be detached and its code is dropped") {
     GuestMachine m(guest("mix"), true);
     m.cpu().run(200'000);
@@ -403,7 +420,9 @@ TEST_CASE("statistics format") {
     s.insns_translated = 30;
     s.insns_compiled_code = 750;
     s.insns_interpreted = 250;
+    s.leaves = 7;
     std::string text = bt::format_stats(s);
+    CHECK_THAT(text, Catch::Contains("7 left before an access"));
     CHECK_THAT(text, Catch::Contains("2 compiled"));
     CHECK_THAT(text, Catch::Contains("15.0 per trace"));
     CHECK_THAT(text, Catch::Contains("750 in compiled code (75.0%), 250 interpreted"));
