@@ -62,7 +62,9 @@ struct TraceRuntime {
         *out++ = reinterpret_cast<char*>(&field);
         *out++ = reinterpret_cast<char*>(&field + 1);
     }
-    [[gnu::always_inline]] static void accessor_blind_fields(X86Cpu& c, char** out) {
+    // The guest registers, EIP, the lazy flags, next_eip, the count, the TSC and the trace
+    // counters: what no slow side of a memory access writes, nor tlb_refill reads.
+    [[gnu::always_inline]] static void guest_state_fields(X86Cpu& c, char**& out) {
         range(out, c.s.gpr);
         range(out, c.s.eip);
         range(out, c.s.arith);
@@ -70,6 +72,9 @@ struct TraceRuntime {
         range(out, c.icount_);
         range(out, c.s.tsc);
         range(out, c.trace_counters_);
+    }
+    [[gnu::always_inline]] static void accessor_blind_fields(X86Cpu& c, char** out) {
+        guest_state_fields(c, out);
         range(out, c.s.seg);  // and what a trace is specialised on (specialised_fields)
         range(out, c.seg_lo_);
         range(out, c.seg_end_);
@@ -99,14 +104,8 @@ struct TraceRuntime {
     // What X86Cpu::tlb_refill, the slow side of a compiled access, never reads (it reads the
     // segment and paging state, and writes no field a trace promotes).
     [[gnu::always_inline]] static void refill_unread_fields(X86Cpu& c, char** out) {
-        range(out, c.s.gpr);
-        range(out, c.s.eip);
-        range(out, c.s.arith);
-        range(out, c.next_eip);
-        range(out, c.icount_);
+        guest_state_fields(c, out);
         range(out, c.end_block);
-        range(out, c.s.tsc);
-        range(out, c.trace_counters_);
         *out = nullptr;
     }
     // What X86Cpu::leave_to_interpreter is given as arguments (EIP, the count), or what is

@@ -316,9 +316,9 @@ public:
     // goes on along the one fast path, or, when the access cannot be done that way, leaves
     // the trace before the instruction (LeaveToInterpreter). So the code after an access has
     // one predecessor and no value to merge, and the slow side is one call, after which
-    // nothing needs reloading: traces have 18% fewer basic blocks and 7% fewer IR
-    // instructions to compile (docs/jit.md, "Seventh look"). A leave costs a C++ throw, so
-    // it must stay rare: a few hundred in the Linux guest's whole run.
+    // nothing needs reloading: traces have 19% fewer basic blocks and 9% fewer IR
+    // instructions a guest instruction to compile (docs/jit.md, "Seventh look"). A leave
+    // costs a C++ throw, so it must stay rare: a few hundred in the Linux guest's whole run.
     template <unsigned S>
     uint32_t read(unsigned seg, uint32_t off) {
         const uint32_t lin = s.seg[seg].base + off;
