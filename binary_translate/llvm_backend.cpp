@@ -942,14 +942,18 @@ private:
     const SmallPtrSetImpl<Instruction*>& set_;
 };
 
+// The name of the function a direct call calls, or "".
+StringRef callee_name(const Instruction& i) {
+    const auto* call = dyn_cast<CallInst>(&i);
+    const Function* callee = call ? call->getCalledFunction() : nullptr;
+    return callee ? callee->getName() : StringRef();
+}
+
 // The out-of-line memory accessors (X86Cpu::read_slow, write_slow, read_linear_slow,
 // write_linear_slow): they never write the blind fields, so a trace needs no reload of those
 // after the call (it still writes them back before: a guest fault raised inside reads them).
 bool is_memory_accessor(const Instruction& i) {
-    const auto* call = dyn_cast<CallInst>(&i);
-    const Function* callee = call ? call->getCalledFunction() : nullptr;
-    if (!callee) return false;
-    StringRef n = callee->getName();
+    StringRef n = callee_name(i);
     return n.startswith("_ZN7trapeze3x866X86Cpu") && (n.contains("16read_linear_slowE") || n.contains("17write_linear_slowE") ||
                                                   n.contains("9read_slowE") || n.contains("10write_slowE"));
 }
@@ -958,15 +962,11 @@ bool is_memory_accessor(const Instruction& i) {
 // it reads the segment and paging state and fills a soft-TLB entry, and never throws, so the
 // guest registers, EIP and the instruction count need no write-back before it.
 bool is_tlb_refill(const Instruction& i) {
-    const auto* call = dyn_cast<CallInst>(&i);
-    const Function* callee = call ? call->getCalledFunction() : nullptr;
-    return callee && callee->getName().startswith("_ZN7trapeze3x866X86Cpu10tlb_refillE");
+    return callee_name(i).startswith("_ZN7trapeze3x866X86Cpu10tlb_refillE");
 }
 
 bool is_trace_leave(const Instruction& i) {
-    const auto* call = dyn_cast<CallInst>(&i);
-    const Function* callee = call ? call->getCalledFunction() : nullptr;
-    return callee && callee->getName().startswith("_ZN7trapeze3x866X86Cpu20leave_to_interpreterE");
+    return callee_name(i).startswith("_ZN7trapeze3x866X86Cpu20leave_to_interpreterE");
 }
 
 // After promotion, a leave (X86Cpu::leave_to_interpreter) with nothing to write back first is
@@ -1158,7 +1158,9 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
     // memory instructions are accesses to the CPU object at a constant offset (whose overlap
     // with a field is a subtraction) or to a region annotate_aliasing marked as disjoint from
     // it (guest memory, the counters); only the rest (calls, accesses it could not place)
-    // go to alias analysis, whose queries were most of this function's time.
+    // go to alias analysis, whose queries were most of this function's time. The two calls of
+    // a compiled access's slow side, tlb_refill and leave_to_interpreter, are told apart here
+    // too.
     struct Touch {
         enum Kind : uint8_t { kNone, kCpuField, kElsewhere, kAsk, kRefill, kLeave } kind = kNone;
         bool writes = false;

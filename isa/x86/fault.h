@@ -32,10 +32,11 @@ struct MonitorTrap {};
 struct StopRun {};
 
 // Thrown by compiled code (binary_translate/) at a memory access its fast path cannot do and
-// X86Cpu::tlb_refill could not make possible: a fault to raise, a page crossing, memory
-// that is not RAM, a store into code. Nothing of the instruction has been committed, as for a fault (SDM Vol. 3
-// §6.5: faults are restartable), and EIP and the instruction count are the instruction's:
-// the run loop interprets from there, where the interpreter's own slow path does the access.
+// X86Cpu::tlb_refill could not make possible: a fault to raise, a page crossing, memory that
+// is not RAM, a store into code. Nothing of the instruction has been committed, as for a
+// fault (SDM Vol. 3 §6.5: faults are restartable), and EIP and the instruction count are the
+// instruction's: the run loop interprets from there, where the interpreter's own slow path
+// does the access.
 struct LeaveToInterpreter {};
 
 // Exceptions that push an error code (SDM Vol. 3 Table 6-1).
