@@ -253,6 +253,26 @@ bool Engine::form(Pending& p) {
 }
 
 void Engine::submit(Pending& p) {
+    // A successor that has got code of its own since the trace was formed (another trace
+    // claimed it) is left out: the trace jumps to that code instead of compiling the block
+    // again. (The blocks are looked up again: only the claimed ones are known to be alive.)
+    if (p.req.blocks.size() > 1 && !p.slot.expired() && p.block->valid) {
+        const uint64_t ppage = p.block->phys_start & ~uint64_t{0xFFF};
+        std::vector<TraceBlock>& blocks = p.req.blocks;
+        size_t kept = 1;
+        for (size_t i = 1; i < blocks.size(); ++i) {
+            const uint32_t lin = p.cs_base + blocks[i].eip;
+            const x86::Block* t = cpu_.cached_block(ppage | (lin & 0xFFF), p.block->mode);
+            if (t && t->valid && t->native) {
+                p.insns -= unsigned(blocks[i].insns.size());
+                continue;
+            }
+            if (kept != i) blocks[kept] = std::move(blocks[i]);
+            ++kept;
+        }
+        blocks.resize(kept);
+        p.blocks = unsigned(kept);
+    }
     {
         std::lock_guard<std::mutex> lock(sh_->m);
         sh_->outstanding++;

@@ -155,6 +155,29 @@ TEST_CASE("a trace leaves out a successor that ran far less often than its entry
     }
 }
 
+TEST_CASE("a trace leaves out the successors that have code of their own when it is compiled") {
+    auto code = guest("nested");
+    GuestMachine ref(code, false);
+    ref.cpu().run(10'000'000);
+    bt::JitOptions o = eager_jit();
+    o.threshold = 512;
+    GuestMachine m(code, true, o);
+    auto r = m.cpu().run(10'000'000);
+    CHECK(r.reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(m.result(0) == ref.result(0));
+    CHECK(m.result(1) == 0);
+    CHECK(bt::compare_cpu_state(ref.cpu(), m.cpu()) == "");
+    bt::JitStats st = m.jit->stats();
+    // The inner loop's body first, alone (the tail and the outer block have run 15 times
+    // less often: cold_ratio), at the body's 512th run; then the tail's, at its own 512th
+    // run: the tail and the outer block, without the body, which has code by then. (Compiled
+    // again, it would make four blocks.)
+    CHECK(st.traces_compiled == 2);
+    CHECK(st.blocks_translated == 3);
+    CHECK(st.trace_jumps > 1000);  // from the outer loop's trace to the inner loop's, and back
+    lockstep_guest("nested", 1);
+}
+
 TEST_CASE("traces specialised for flat segments are not run when DS is not flat") {
     for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("segments", quantum);
     GuestMachine m(guest("segments"), true);
