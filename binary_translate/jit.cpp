@@ -253,9 +253,10 @@ bool Engine::form(Pending& p) {
 }
 
 void Engine::submit(Pending& p) {
-    // A successor that has got code of its own since the trace was formed (another trace
-    // claimed it) is left out: the trace jumps to that code instead of compiling the block
-    // again. (The blocks are looked up again: only the claimed ones are known to be alive.)
+    // A successor that has code of its own by now (another trace's: it had it when this
+    // trace was formed, or got it while this request waited) is left out: the trace jumps to
+    // that code instead of compiling the block again (docs/jit.md, "Trace formation"). (The
+    // blocks are looked up again: only the claimed ones are known to be alive.)
     if (p.req.blocks.size() > 1 && !p.slot.expired() && p.block->valid) {
         const uint64_t ppage = p.block->phys_start & ~uint64_t{0xFFF};
         std::vector<TraceBlock>& blocks = p.req.blocks;
