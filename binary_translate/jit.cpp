@@ -102,6 +102,7 @@ private:
 
     void pump();
     bool form(Pending& p);
+    x86::Block* block_on_entry_page(const Pending& p, uint32_t eip) const;
     void submit(Pending& p);
     bool backend_idle() {
         std::lock_guard<std::mutex> lock(sh_->m);
@@ -196,7 +197,6 @@ bool Engine::form(Pending& p) {
     x86::Block& b = *p.block;
     const uint32_t lin0 = p.cs_base + p.eip;
     const uint32_t page = lin0 & ~0xFFFu;
-    const uint64_t ppage = b.phys_start & ~uint64_t{0xFFF};
     std::vector<std::pair<uint32_t, x86::Block*>> order{{p.eip, &b}};
     std::unordered_set<uint32_t> seen{p.eip};
     size_t insns = b.insns.size();
@@ -206,7 +206,7 @@ bool Engine::form(Pending& p) {
             if (!l.block || l.cs_base != p.cs_base || l.context != p.context || seen.count(l.eip)) continue;
             const uint32_t lin = p.cs_base + l.eip;
             if ((lin & ~0xFFFu) != page) continue;
-            x86::Block* t = cpu_.cached_block(ppage | (lin & 0xFFF), b.mode);
+            x86::Block* t = block_on_entry_page(p, l.eip);
             if (!t || !t->valid || t->insns.empty()) continue;
             // Cold successors (an error path, a rare case) would be compiled for nothing, and
             // the compiling thread is what the guest waits for: leave them to the
@@ -252,18 +252,23 @@ bool Engine::form(Pending& p) {
     return true;
 }
 
+// The cached block at `eip` on the entry's linear page (a trace's blocks all lie there: with the
+// entry's EIP and CS base guarded, each one's physical address follows from its EIP), or null.
+x86::Block* Engine::block_on_entry_page(const Pending& p, uint32_t eip) const {
+    const uint64_t ppage = p.block->phys_start & ~uint64_t{0xFFF};
+    return cpu_.cached_block(ppage | ((p.cs_base + eip) & 0xFFF), p.block->mode);
+}
+
 void Engine::submit(Pending& p) {
     // A successor that has code of its own by now (another trace's: it had it when this
     // trace was formed, or got it while this request waited) is left out: the trace jumps to
     // that code instead of compiling the block again (docs/jit.md, "Trace formation"). (The
     // blocks are looked up again: only the claimed ones are known to be alive.)
     if (p.req.blocks.size() > 1 && !p.slot.expired() && p.block->valid) {
-        const uint64_t ppage = p.block->phys_start & ~uint64_t{0xFFF};
         std::vector<TraceBlock>& blocks = p.req.blocks;
         size_t kept = 1;
         for (size_t i = 1; i < blocks.size(); ++i) {
-            const uint32_t lin = p.cs_base + blocks[i].eip;
-            const x86::Block* t = cpu_.cached_block(ppage | (lin & 0xFFF), p.block->mode);
+            const x86::Block* t = block_on_entry_page(p, blocks[i].eip);
             if (t && t->valid && t->native) {
                 p.insns -= unsigned(blocks[i].insns.size());
                 continue;
