@@ -25,7 +25,8 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp "$build/cli/trapeze" "$tmp/"
-TRAPEZE_JIT_SYNC=1 TRAPEZE_JIT_THRESHOLD=2000 valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
+# (TRAPEZE_JIT_COUNT=0: the traces a plain run compiles, without -d jit's execution counts.)
+TRAPEZE_JIT_COUNT=0 TRAPEZE_JIT_SYNC=1 TRAPEZE_JIT_THRESHOLD=2000 valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
     --collect-atstart=no --toggle-collect='*LlvmBackend::compile*' \
     "$tmp/trapeze" run pc -m 256 -kernel "$kernel" -initrd "$initrd" \
     -append "console=ttyS0 acpi=off noapic nolapic" -rtc base=2024-01-01 -no-reboot \

@@ -17,7 +17,8 @@ now() { date +%s.%N; }
 
 trapeze_time() {
     t0=$(now)
-    "$trapeze" run pc -bios "$2" -debugcon file:"$tmp/$1.out" --engine="$1" -d jit 2> "$tmp/$1.err"
+    # (-d jit without the execution counts, TRAPEZE_JIT_COUNT=0: a plain run's code.)
+    TRAPEZE_JIT_COUNT=0 "$trapeze" run pc -bios "$2" -debugcon file:"$tmp/$1.out" --engine="$1" -d jit 2> "$tmp/$1.err"
     t1=$(now)
     insns=$(sed -n 's/^trapeze: \([0-9]*\) instructions.*/\1/p' "$tmp/$1.err")
     echo "$(echo "$t1 - $t0" | bc -l) $insns"

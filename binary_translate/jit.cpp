@@ -224,6 +224,7 @@ bool Engine::form(Pending& p) {
     req.flat_segs = cpu_.flat_segments() & ((1u << x86::ES) | (1u << x86::SS) | (1u << x86::DS));
     req.cpl = cpu_.s.cpl;
     req.code32 = uint8_t(b.mode & 1);
+    req.count_execution = opts_.count_execution;
     uint64_t last = 0;
     for (auto& [eip, blk] : order) {
         last = std::max(last, uint64_t{eip} + blk->bytes - 1);
@@ -334,6 +335,7 @@ void Engine::install_ready() {
 
 JitStats Engine::stats() const {
     JitStats s = st_;
+    s.execution_counted = opts_.count_execution;
     const uint64_t* c = cpu_.trace_counters();
     s.entries = c[0] - base_[0];
     s.guard_misses = c[1] - base_[1];
@@ -352,8 +354,9 @@ JitStats Engine::stats() const {
 
 JitEngine::~JitEngine() = default;
 
-JitOptions JitOptions::from_environment() {
+JitOptions JitOptions::from_environment(bool count) {
     JitOptions o;
+    o.count_execution = count;
     auto knob = [](const char* name, auto& field) {
         const char* v = std::getenv(name);
         if (!v || !*v) return;
@@ -372,6 +375,11 @@ JitOptions JitOptions::from_environment() {
     unsigned sync = 0;
     knob("TRAPEZE_JIT_SYNC", sync);
     o.synchronous = sync != 0;
+    if (const char* v = std::getenv("TRAPEZE_JIT_COUNT"); v && *v) {
+        if (std::string(v) != "0" && std::string(v) != "1")
+            throw std::runtime_error(fmt::format("TRAPEZE_JIT_COUNT: expected 0 or 1, got '{}'", v));
+        o.count_execution = std::string(v) == "1";
+    }
     return o;
 }
 
@@ -393,10 +401,16 @@ std::string format_stats(const JitStats& s) {
                        s.handlers_inlined, s.handlers_called);
     out += fmt::format("jit: compile time (CPU): {:.1f} ms ({:.2f} ms per trace); code: {} bytes ({:.0f} per trace)\n",
                        s.compile_seconds * 1e3, s.compile_seconds * 1e3 / n, s.code_bytes, s.code_bytes / n);
-    out += fmt::format("jit: execution: {} trace entries, {} chain hits ({} of them from trace to trace, {} of those "
-                       "past the guard), {} guard misses, {} left before an access; {} compiled blocks invalidated\n",
-                       s.entries, s.chain_hits, s.trace_jumps, s.trace_jumps_trusted, s.guard_misses, s.leaves,
-                       s.invalidations);
+    if (s.execution_counted)
+        out += fmt::format("jit: execution: {} trace entries, {} chain hits ({} of them from trace to trace, {} of "
+                           "those past the guard), {} guard misses, {} left before an access; {} compiled blocks "
+                           "invalidated\n",
+                           s.entries, s.chain_hits, s.trace_jumps, s.trace_jumps_trusted, s.guard_misses, s.leaves,
+                           s.invalidations);
+    else
+        out += fmt::format("jit: execution: trace entries, chain hits and trace jumps not counted (TRAPEZE_JIT_COUNT=0), "
+                           "{} guard misses, {} left before an access; {} compiled blocks invalidated\n",
+                           s.guard_misses, s.leaves, s.invalidations);
     const uint64_t run = s.insns_compiled_code + s.insns_interpreted;
     out += fmt::format("jit: guest instructions: {} in compiled code ({:.1f}%), {} interpreted\n",
                        s.insns_compiled_code, run ? 100.0 * double(s.insns_compiled_code) / double(run) : 0.0,

@@ -31,10 +31,15 @@ struct JitOptions {
     // A successor that has run fewer than 1/cold_ratio times as often as the entry block is
     // left out of the trace (0: none is).
     unsigned cold_ratio = 8;
+    // Count trace entries, chain hits and trace jumps (JitStats) as compiled code runs: an
+    // increment in memory at each, about 4% of a Linux guest's CPU-bound workload, so the
+    // command line asks for it only with `-d jit` (TRAPEZE_JIT_COUNT=0 or 1 overrides).
+    bool count_execution = true;
     // The defaults, with TRAPEZE_JIT_THRESHOLD, TRAPEZE_JIT_MAX_BLOCKS, TRAPEZE_JIT_MAX_INSNS
-    // and TRAPEZE_JIT_COLD_RATIO (positive integers) replacing them: tuning knobs for
-    // benches/, not guest-visible.
-    static JitOptions from_environment();
+    // and TRAPEZE_JIT_COLD_RATIO (positive integers) replacing them, and count_execution
+    // set as `count` says unless TRAPEZE_JIT_COUNT (0 or 1) does: tuning knobs for benches/,
+    // not guest-visible.
+    static JitOptions from_environment(bool count = true);
 };
 
 // What `-d jit` prints (QEMU's `info jit`, plus the trace-level counters).
@@ -56,6 +61,7 @@ struct JitStats {
     uint64_t handlers_called = 0;   // instructions calling their handler through a pointer
     double compile_seconds = 0;
     uint64_t code_bytes = 0;
+    bool execution_counted = true;  // JitOptions::count_execution: the next five are counted
     uint64_t entries = 0;           // compiled traces entered
     uint64_t guard_misses = 0;      // entry guard failed (other EIP/CS base/limit): interpreted
     uint64_t leaves = 0;            // left before an access the fast path could not do (LeaveToInterpreter)

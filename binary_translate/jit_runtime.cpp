@@ -25,7 +25,6 @@ struct TraceRuntime {
                (c.flat_segs_ & flat_segs) == flat_segs && c.s.cpl == cpl;
     }
     static void entered(X86Cpu& c) {
-        ++counters(c)[kEntries];
         c.end_block = false;  // as the run loop left it; lets LLVM fold the per-insn tests
     }
     // The guard refused: 0 (the run loop interprets the block) unless this trace was jumped
@@ -166,7 +165,6 @@ struct TraceRuntime {
             // loop polls.
             if (c.events_.nmi || ((c.s.eflags & IF) && (c.events_.intr_pin || c.events_.irq_polled))) return false;
         }
-        ++counters(c)[kTransitions];
         return true;
     }
     // After next() said yes, for a block outside this trace: the trace the run loop would
@@ -197,10 +195,16 @@ struct TraceRuntime {
     // folds to a constant but for the flat-segment bits, unless the trace changed a segment
     // or the CPL on the way.
     static uint32_t chain_trusted(X86Cpu& c) {
-        const bool trusted = c.trace_jumps_[X86Cpu::trace_jump_index(c.s.eip)].spec == c.guard_key();
-        ++counters(c)[trusted ? kTrustedJumps : kTraceJumps];  // (the jump's count, whichever)
-        return trusted;
+        return c.trace_jumps_[X86Cpu::trace_jump_index(c.s.eip)].spec == c.guard_key();
     }
+    // The -d jit counts of trace entries, block-to-block transitions and trace jumps, each an
+    // increment in memory, are in a trace only when it is compiled to count them
+    // (TraceRequest::count_execution): a Linux guest's workload makes billions of
+    // transitions and hundreds of millions of jumps, and the increments cost it about 4% of
+    // its time (docs/jit.md, "Ninth look").
+    static void count_entry(X86Cpu& c) { ++counters(c)[kEntries]; }
+    static void count_transition(X86Cpu& c) { ++counters(c)[kTransitions]; }
+    static void count_jump(X86Cpu& c, uint32_t trusted) { ++counters(c)[trusted ? kTrustedJumps : kTraceJumps]; }
 };
 
 }  // namespace trapeze::x86
@@ -229,6 +233,9 @@ TRAPEZE_RT trapeze::x86::NativeBody trapeze_rt_chain_target(X86Cpu& c, uint32_t 
     return TraceRuntime::chain_target(c, code32);
 }
 TRAPEZE_RT uint32_t trapeze_rt_chain_trusted(X86Cpu& c) { return TraceRuntime::chain_trusted(c); }
+TRAPEZE_RT void trapeze_rt_count_entry(X86Cpu& c) { TraceRuntime::count_entry(c); }
+TRAPEZE_RT void trapeze_rt_count_transition(X86Cpu& c) { TraceRuntime::count_transition(c); }
+TRAPEZE_RT void trapeze_rt_count_jump(X86Cpu& c, uint32_t trusted) { TraceRuntime::count_jump(c, trusted); }
 // Never called: the trace builder reads the field offsets out of its body. The CPU fields that
 // the out-of-line memory accessors (X86Cpu::read_slow, write_slow, read_linear_slow,
 // write_linear_slow) never write: guest registers, EIP, next_eip, the lazy flags, the

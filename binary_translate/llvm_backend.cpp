@@ -661,6 +661,9 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     Function* rt_next = runtime("trapeze_rt_next");
     Function* rt_chain_target = runtime("trapeze_rt_chain_target");
     Function* rt_chain_trusted = runtime("trapeze_rt_chain_trusted");
+    Function* rt_count_entry = runtime("trapeze_rt_count_entry");
+    Function* rt_count_transition = runtime("trapeze_rt_count_transition");
+    Function* rt_count_jump = runtime("trapeze_rt_count_jump");
     if (!imp.error().empty()) {
         out.error = "trace runtime: " + imp.error();
         return nullptr;
@@ -740,6 +743,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     SwitchInst* entry_sw = b.CreateSwitch(entry_eip, miss, unsigned(r.blocks.size()));
     b.SetInsertPoint(start);
     b.CreateCall(rt_entered, {cast_cpu(rt_entered)});
+    if (r.count_execution) b.CreateCall(rt_count_entry, {cast_cpu(rt_count_entry)});
     // Either way here the EIP is one of the entries (which, or a trusted caller: a trace's
     // TraceJump::spec is recorded only when a call got past which), so the switch needs no
     // default and, for a trace of one block, folds away.
@@ -809,6 +813,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
         BasicBlock* dispatch = BasicBlock::Create(C, "dispatch", T);
         b.CreateCondBr(go, dispatch, exit);
         b.SetInsertPoint(dispatch);
+        if (r.count_execution) b.CreateCall(rt_count_transition, {cast_cpu(rt_count_transition)});
         SwitchInst* sw = b.CreateSwitch(target, chain, unsigned(r.blocks.size()));
         for (size_t k = 0; k < r.blocks.size(); ++k) sw->addCase(b.getInt32(r.blocks[k].eip), heads[k]);
     }
@@ -817,6 +822,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     b.CreateCondBr(b.CreateIsNull(next_fn), exit, jump);
     b.SetInsertPoint(jump);
     Value* next_trusted = b.CreateCall(rt_chain_trusted, {cast_cpu(rt_chain_trusted)});
+    if (r.count_execution) b.CreateCall(rt_count_jump, {cast_cpu(rt_count_jump), next_trusted});
     CallInst* tail = b.CreateCall(fty, b.CreatePointerCast(next_fn, PointerType::getUnqual(fty)),
                                   {cpu, entry_icount, next_trusted});
     tail->setCallingConv(CallingConv::GHC);
@@ -1619,6 +1625,7 @@ std::string trace_key(const TraceRequest& r) {
     put(r.flat_segs);
     put(r.cpl);
     put(r.code32);
+    put(r.count_execution);
     for (const TraceBlock& b : r.blocks) {
         put(b.eip);
         put(uint32_t(b.insns.size()));

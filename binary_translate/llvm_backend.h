@@ -34,6 +34,9 @@ struct TraceRequest {
     uint8_t flat_segs = 0;
     uint8_t cpl = 0;
     uint8_t code32 = 1;  // the blocks' mode (Block::mode bit 0: 32-bit code segment)
+    // Count trace entries, block-to-block transitions and trace jumps in the CPU's -d jit
+    // counters (X86Cpu::trace_counters); guard misses are counted either way.
+    bool count_execution = true;
 };
 
 // Machine code of one trace; freed (ORC resource tracker removed) when the last owner drops it.

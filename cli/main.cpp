@@ -90,7 +90,9 @@ int run_pc(trapeze::cli::Args& args) {
     }
     trapeze::machines::PcMachine pc(cfg);
     std::unique_ptr<trapeze::bt::JitEngine> jit;  // destroyed before pc
-    if (engine == "jit") jit = trapeze::bt::JitEngine::create(pc.cpu(), trapeze::bt::JitOptions::from_environment());
+    // Compiled code counts what -d jit prints of its execution only when -d jit asks.
+    if (engine == "jit")
+        jit = trapeze::bt::JitEngine::create(pc.cpu(), trapeze::bt::JitOptions::from_environment(reports.jit));
     auto t0 = std::chrono::steady_clock::now();
     trapeze::cpu::RunResult r;
     if (lockstep) {

@@ -178,6 +178,42 @@ TEST_CASE("a trace leaves out the successors that have code of their own when it
     lockstep_guest("nested", 1);
 }
 
+TEST_CASE("traces compiled without the execution counts run the same and count nothing") {
+    auto code = guest("nested");
+    GuestMachine ref(code, false);
+    ref.cpu().run(10'000'000);
+    bt::JitStats counted, plain;
+    for (bool count : {true, false}) {
+        bt::JitOptions o = eager_jit();
+        o.threshold = 512;
+        o.count_execution = count;
+        GuestMachine m(code, true, o);
+        auto r = m.cpu().run(10'000'000);
+        CHECK(r.reason == cpu::StopReason::kHaltedNoWake);
+        CHECK(m.result(0) == ref.result(0));
+        CHECK(bt::compare_cpu_state(ref.cpu(), m.cpu()) == "");
+        CHECK(bt::compare_memory(ref.bench.mem, m.bench.mem) == "");
+        (count ? counted : plain) = m.jit->stats();
+    }
+    // The same traces, run as long, either way (the instruction split is counted by the run
+    // loop, not by the traces)...
+    CHECK(plain.traces_compiled == counted.traces_compiled);
+    CHECK(plain.insns_compiled_code == counted.insns_compiled_code);
+    CHECK(plain.insns_compiled_code > 100'000);
+    // ...but only the counting ones count their entries, chain hits and jumps.
+    CHECK(counted.execution_counted);
+    CHECK(counted.entries > 1000);
+    CHECK(counted.chain_hits > 1000);
+    CHECK(counted.trace_jumps > 1000);
+    CHECK_FALSE(plain.execution_counted);
+    CHECK(plain.entries == 0);
+    CHECK(plain.chain_hits == 0);
+    CHECK(plain.trace_jumps == 0);
+    CHECK(plain.trace_jumps_trusted == 0);
+    CHECK(bt::format_stats(plain).find("not counted") != std::string::npos);
+    CHECK(bt::format_stats(counted).find("not counted") == std::string::npos);
+}
+
 TEST_CASE("traces specialised for flat segments are not run when DS is not flat") {
     for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("segments", quantum);
     GuestMachine m(guest("segments"), true);
