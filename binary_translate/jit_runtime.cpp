@@ -149,13 +149,17 @@ struct TraceRuntime {
     // pending NMI or interrupt. (The linear->block mapping has not changed since the trace
     // was entered: the epoch changes only with end_block set, X86Cpu::bump_epoch, and the
     // trace has left at end_block.) Exiting is always
-    // safe (the run loop then does exactly what it does after a block). widest: the most
-    // instructions any block of the trace has; the next block must fit under the limit
-    // whole, because the run loop interprets the block the limit falls in. The TSC is left
+    // safe (the run loop then does exactly what it does after a block). The next block must
+    // fit under the limit whole, because the run loop interprets the block the limit falls
+    // in: whichever it is, this trace's or another's (chain_target), it has at most
+    // kMaxBlockInsns instructions, so that one compare here serves both. (With the widest
+    // block of the trace here instead, chain_target compared again for the other trace's:
+    // three host instructions a trace jump.) The TSC is left
     // alone, as the run loop leaves it between chained blocks: every reader goes through
     // X86Cpu::tsc_now(), exact at any instruction, and the run loop syncs s.tsc after the
     // trace returns or a fault leaves it.
-    static bool next(X86Cpu& c, uint64_t widest) {
+    static bool next(X86Cpu& c) {
+        constexpr uint64_t widest = X86Cpu::kMaxBlockInsns;
         // (icount_ + widest cannot wrap: both are far below 2^63.) One compare while no event
         // line is up (X86Cpu::chain_limit_ is then the instruction limit, else 0).
         if (c.icount_ + widest > c.chain_limit_) [[unlikely]] {
@@ -170,8 +174,8 @@ struct TraceRuntime {
     // After next() said yes, for a block outside this trace: the trace the run loop would
     // call for it, if it has entered one at this EIP in this epoch (X86Cpu::trace_jumps_),
     // so that the trace jumps straight there. The run loop would call it only if the block
-    // fits under the instruction limit whole (next() checked this trace's widest block, the
-    // next one may be longer) and nothing observes execution (observed_: hooks, breakpoints;
+    // fits under the instruction limit whole (next() checked that any block would) and
+    // nothing observes execution (observed_: hooks, breakpoints;
     // TF and RF are clear in compiled code: the run loop runs a block with either set on its
     // hooked path, never compiled, and only instructions that end the block (POPF, IRET, a
     // task switch) or an event delivered outside a trace set them). That trace's own guard,
@@ -179,7 +183,7 @@ struct TraceRuntime {
     // (its CS.D bit, the mode bit of link_context(), which only instructions that end the
     // block change), so that the context is a constant as the CS base and CPL are.
     static NativeBody chain_target(X86Cpu& c, uint32_t code32) {
-        if (c.icount_ + X86Cpu::kMaxBlockInsns > c.insn_limit_ || c.observed_) return nullptr;
+        if (c.observed_) return nullptr;
         const uint32_t eip = c.s.eip;
         const X86Cpu::TraceJump& j = c.trace_jumps_[X86Cpu::trace_jump_index(eip)];
         if (j.eip != eip || j.epoch != c.epoch() ||
@@ -226,9 +230,7 @@ TRAPEZE_RT uint64_t trapeze_rt_icount(X86Cpu& c) { return TraceRuntime::icount(c
 TRAPEZE_RT bool trapeze_rt_commit(X86Cpu& c, uint64_t icount_after) { return TraceRuntime::commit(c, icount_after); }
 TRAPEZE_RT void trapeze_rt_continued(X86Cpu& c) { TraceRuntime::continued(c); }
 TRAPEZE_RT uint32_t trapeze_rt_eip(X86Cpu& c) { return TraceRuntime::eip(c); }
-TRAPEZE_RT bool trapeze_rt_next(X86Cpu& c, uint64_t widest) {
-    return TraceRuntime::next(c, widest);
-}
+TRAPEZE_RT bool trapeze_rt_next(X86Cpu& c) { return TraceRuntime::next(c); }
 TRAPEZE_RT trapeze::x86::NativeBody trapeze_rt_chain_target(X86Cpu& c, uint32_t code32) {
     return TraceRuntime::chain_target(c, code32);
 }

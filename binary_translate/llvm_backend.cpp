@@ -709,11 +709,6 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     BasicBlock* miss = BasicBlock::Create(C, "miss", T);
     BasicBlock* exit = BasicBlock::Create(C, "exit", T);
     std::vector<BasicBlock*> heads;
-    // The run loop executes a block in compiled code only when the whole block fits under
-    // the instruction limit (X86Cpu::run interprets the block the limit falls in, so that
-    // run(n) stops after exactly n): a trace leaves before any block that might not fit.
-    uint64_t widest = 0;
-    for (const TraceBlock& tb : r.blocks) widest = std::max<uint64_t>(widest, tb.insns.size());
     for (size_t j = 0; j < r.blocks.size(); ++j)
         heads.push_back(BasicBlock::Create(C, "b" + std::to_string(j), T));
     // Entry: the guard (CS base and limit, SS attributes, flat segments, CPL), then the block
@@ -809,7 +804,10 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
         // Between blocks: where to, then the run loop's checks, then the next block if it
         // is part of this trace.
         Value* target = b.CreateCall(rt_eip, {cast_cpu(rt_eip)});
-        Value* go = b.CreateCall(rt_next, {cast_cpu(rt_next), b.getInt64(widest)});
+        // (The run loop executes a block in compiled code only when the whole block fits
+        // under the instruction limit, so that run(n) stops after exactly n: next() leaves
+        // before any block that might not fit.)
+        Value* go = b.CreateCall(rt_next, {cast_cpu(rt_next)});
         BasicBlock* dispatch = BasicBlock::Create(C, "dispatch", T);
         b.CreateCondBr(go, dispatch, exit);
         b.SetInsertPoint(dispatch);
