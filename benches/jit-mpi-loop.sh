@@ -3,47 +3,10 @@
 # Compiled code against QEMU's on one steady-state loop: the Debian guest's hottest boot loop
 # (benches/mpi_loop.asm: 47 guest instructions an iteration, ITER x 256 iterations, default
 # ITER 200000: 2.4 billion guest instructions) under `trapeze --engine=jit` and
-# `qemu-system-i386` (TCG), each run twice, interleaved, the minimum kept; start-up (and
-# LLVM's) is subtracted with an ITER=1 run of each. Both must print the same checksum. What
-# is measured is the code each translator makes for the same loop: the loop is compiled
-# within its first milliseconds under either, so warm-up plays no part (benches/linux-cpu.sh
-# measures the whole guest).
+# `qemu-system-i386` (TCG); how, in benches/rom-loop-vs-qemu.sh.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-build=${TRAPEZE_BUILD:-$here/../build}
-trapeze=$build/cli/trapeze
+asm=mpi_loop.asm
 iters=${1:-200000}
-case $iters in ''|*[!0-9]*|0) echo "ITER must be a positive integer (got $iters)" >&2; exit 2 ;; esac
-[ -x "$trapeze" ] || { echo "build trapeze first ($trapeze missing)" >&2; exit 1; }
-command -v qemu-system-i386 > /dev/null || { echo "qemu-system-i386 not installed" >&2; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-nasm -f bin -I "$here/" -DITER="$iters" -o "$tmp/loop.rom" "$here/mpi_loop.asm"
-nasm -f bin -I "$here/" -DITER=1 -o "$tmp/empty.rom" "$here/mpi_loop.asm"
-
-now() { date +%s.%N; }
-# NAME ROM -> seconds; the guest's output in $tmp/NAME.out
-run() {
-    t0=$(now)
-    case $1 in
-    trapeze*) "$trapeze" run pc -bios "$2" -debugcon file:"$tmp/$1.out" -no-reboot --engine=jit 2> "$tmp/$1.err" ;;
-    qemu*) qemu-system-i386 -cpu pentium2 -display none -no-reboot -bios "$2" -debugcon file:"$tmp/$1.out" \
-               -serial null -monitor none 2> "$tmp/$1.err" ;;
-    esac
-    t1=$(now)
-    echo "$t1 - $t0" | bc -l
-}
-min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
-te=$(min "$(run trapeze-empty "$tmp/empty.rom")" "$(run trapeze-empty "$tmp/empty.rom")")
-qe=$(min "$(run qemu-empty "$tmp/empty.rom")" "$(run qemu-empty "$tmp/empty.rom")")
-t1=$(run trapeze "$tmp/loop.rom"); q1=$(run qemu "$tmp/loop.rom")
-t2=$(run trapeze "$tmp/loop.rom"); q2=$(run qemu "$tmp/loop.rom")
-cmp -s "$tmp/trapeze.out" "$tmp/qemu.out" || {
-    echo "trapeze and QEMU printed different checksums: $(cat "$tmp/trapeze.out") $(cat "$tmp/qemu.out")" >&2; exit 1; }
-insns=$(sed -n 's/^trapeze: \([0-9]*\) instructions.*/\1/p' "$tmp/trapeze.err")
-tt=$(echo "$(min "$t1" "$t2") - $te" | bc -l)
-qt=$(echo "$(min "$q1" "$q2") - $qe" | bc -l)
-printf 'mpi_loop: %d x 256 iterations, %d guest instructions, checksum %s under both\n' "$iters" "$insns" "$(cat "$tmp/qemu.out")"
-printf '  trapeze jit     : %6.2f s  %7.1f MIPS  (runs %.2f %.2f, start-up %.2f)\n' "$tt" "$(echo "$insns / $tt / 1000000" | bc -l)" "$t1" "$t2" "$te"
-printf '  qemu-system-i386: %6.2f s  %7.1f MIPS  (runs %.2f %.2f, start-up %.2f)\n' "$qt" "$(echo "$insns / $qt / 1000000" | bc -l)" "$q1" "$q2" "$qe"
-printf '  ratio jit/qemu: %.2f\n' "$(echo "$tt / $qt" | bc -l)"
+describe='mpi_loop: %d x 256 iterations'
+. "$here/rom-loop-vs-qemu.sh"
