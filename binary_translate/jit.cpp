@@ -200,10 +200,16 @@ bool Engine::form(Pending& p) {
     std::vector<std::pair<uint32_t, x86::Block*>> order{{p.eip, &b}};
     std::unordered_set<uint32_t> seen{p.eip};
     size_t insns = b.insns.size();
+    bool loops = false;  // a block leads back to itself or to one taken in before it
     for (size_t i = 0; i < order.size(); ++i) {
         for (const x86::Block::Link& l : order[i].second->links) {
             // Only the link's EIP is used: its block pointer may be stale.
-            if (!l.block || l.cs_base != p.cs_base || l.context != p.context || seen.count(l.eip)) continue;
+            if (!l.block || l.cs_base != p.cs_base || l.context != p.context) continue;
+            if (seen.count(l.eip)) {
+                for (size_t j = 0; j <= i; ++j)
+                    if (order[j].first == l.eip) loops = true;
+                continue;
+            }
             const uint32_t lin = p.cs_base + l.eip;
             if ((lin & ~0xFFFu) != page) continue;
             x86::Block* t = block_on_entry_page(p, l.eip);
@@ -225,6 +231,7 @@ bool Engine::form(Pending& p) {
     req.cpl = cpu_.s.cpl;
     req.code32 = uint8_t(b.mode & 1);
     req.count_execution = opts_.count_execution;
+    req.loops = loops;
     uint64_t last = 0;
     for (auto& [eip, blk] : order) {
         last = std::max(last, uint64_t{eip} + blk->bytes - 1);

@@ -100,6 +100,13 @@ struct TraceRuntime {
         range(out, c.s.arith);
         *out = nullptr;
     }
+    // The same for a trace with a loop inside (TraceRequest::loops): the lazy flags are
+    // written back instead, at its exits and before calls, and its leaves get them as
+    // arguments (X86Cpu::leave_to_interpreter's second form).
+    [[gnu::always_inline]] static void loop_write_through_fields(X86Cpu& c, char** out) {
+        range(out, c.s.gpr);
+        *out = nullptr;
+    }
     // What X86Cpu::tlb_refill, the slow side of a compiled access, never reads (it reads the
     // segment and paging state, and writes no field a trace promotes).
     [[gnu::always_inline]] static void refill_unread_fields(X86Cpu& c, char** out) {
@@ -107,11 +114,13 @@ struct TraceRuntime {
         range(out, c.end_block);
         *out = nullptr;
     }
-    // What X86Cpu::leave_to_interpreter is given as arguments (EIP, the count), or what is
-    // not read after it (next_eip): no write-back before it.
+    // What X86Cpu::leave_to_interpreter is given as arguments (EIP, the count, and the lazy
+    // flags in a trace that writes them back: in one that writes them through, memory holds
+    // them), or what is not read after it (next_eip): no write-back before it.
     [[gnu::always_inline]] static void leave_argument_fields(X86Cpu& c, char** out) {
         range(out, c.s.eip);
         range(out, c.icount_);
+        range(out, c.s.arith);
         range(out, c.next_eip);
         *out = nullptr;
     }
@@ -270,6 +279,9 @@ TRAPEZE_RT void trapeze_rt_false_in_memory_fields(X86Cpu& c, char** out) {
 // paths (llvm_backend.cpp, promote_cpu_state).
 TRAPEZE_RT void trapeze_rt_write_through_fields(X86Cpu& c, char** out) {
     TraceRuntime::write_through_fields(c, out);
+}
+TRAPEZE_RT void trapeze_rt_loop_write_through_fields(X86Cpu& c, char** out) {
+    TraceRuntime::loop_write_through_fields(c, out);
 }
 // Never called: the trace builder reads the field offsets out of its body. The CPU fields a
 // trace leaves in memory, never promoted to host registers: the -d jit counters, which it

@@ -28,6 +28,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -69,6 +70,7 @@
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
 #include <llvm/Transforms/Utils/Cloning.h>
+#include <llvm/Transforms/Utils/Local.h>
 #include <llvm/Transforms/Utils/SSAUpdater.h>
 #include <llvm/Transforms/Utils/ValueMapper.h>
 
@@ -388,6 +390,7 @@ private:
     FieldRanges unread_fields_;
     FieldRanges false_in_memory_fields_;
     FieldRanges write_through_fields_;
+    FieldRanges loop_write_through_fields_;
     FieldRanges unpromoted_fields_;
     FieldRanges refill_unread_fields_;
     FieldRanges leave_argument_fields_;
@@ -446,6 +449,7 @@ bool LlvmBackend::start(std::string& why) {
     unread_fields_ = read_field_ranges(*master_, "trapeze_rt_accessor_unread_fields");
     false_in_memory_fields_ = read_field_ranges(*master_, "trapeze_rt_false_in_memory_fields");
     write_through_fields_ = read_field_ranges(*master_, "trapeze_rt_write_through_fields");
+    loop_write_through_fields_ = read_field_ranges(*master_, "trapeze_rt_loop_write_through_fields");
     unpromoted_fields_ = read_field_ranges(*master_, "trapeze_rt_unpromoted_fields");
     refill_unread_fields_ = read_field_ranges(*master_, "trapeze_rt_refill_unread_fields");
     leave_argument_fields_ = read_field_ranges(*master_, "trapeze_rt_leave_argument_fields");
@@ -973,48 +977,142 @@ bool is_trace_leave(const Instruction& i) {
     return callee_name(i).startswith("_ZN7trapeze3x866X86Cpu20leave_to_interpreterE");
 }
 
+// A trace that writes the lazy flags through to memory leaves them there: its leaves (the
+// semantics call X86Cpu::leave_to_interpreter's second form, with the flags as arguments)
+// become calls of the first form. (Kept, their loads would be promoted like any other and the
+// flags merged as phis into the one shared leave: 12% more compile time for the same code.)
+void leave_without_flags(Module& m, Function& f) {
+    SmallVector<CallInst*, 32> calls;
+    for (Instruction& i : instructions(f))
+        if (auto* call = dyn_cast<CallInst>(&i); call && is_trace_leave(*call) && call->arg_size() > 3)
+            calls.push_back(call);
+    if (calls.empty()) return;
+    FunctionType* with = calls.front()->getFunctionType();
+    auto* ty = FunctionType::get(Type::getVoidTy(m.getContext()),
+                                 {with->getParamType(0), with->getParamType(1), with->getParamType(2)}, false);
+    FunctionCallee plain = m.getOrInsertFunction("_ZN7trapeze3x866X86Cpu20leave_to_interpreterEjm", ty);
+    if (auto* fn = dyn_cast<Function>(plain.getCallee())) fn->setDoesNotReturn();
+    for (CallInst* call : calls) {
+        IRBuilder<> b(call);
+        CallInst* now = b.CreateCall(plain, {call->getArgOperand(0), call->getArgOperand(1), call->getArgOperand(2)});
+        now->setDoesNotReturn();
+        SmallVector<Value*, 8> flags(call->arg_begin() + 3, call->arg_end());
+        call->eraseFromParent();
+        for (Value* v : flags) RecursivelyDeleteTriviallyDeadInstructions(v);
+    }
+}
+
 // After promotion, a leave (X86Cpu::leave_to_interpreter) with nothing to write back first is
 // a block of its own holding the call and `unreachable`, one per memory access: they become
 // one block, their arguments phis, so that an access adds one block (tlb_refill's) to the
-// trace instead of two.
+// trace instead of two. An argument a leave loads from the CPU object (a lazy-flags field the
+// trace never writes, which promotion left a load) is loaded once in the shared block when
+// every leave loads the same field for it: nothing is stored between the leave's branch and
+// the shared block, so the load reads what it would have read in the leave's own block.
 void merge_trace_leaves(Function& f) {
-    SmallVector<CallInst*, 64> leaves;
+    const DataLayout& dl = f.getParent()->getDataLayout();
+    const Argument* cpu = f.getArg(0);
+    // The CPU field a load reads (its byte offset), if it is one.
+    auto cpu_field = [&](const Value* v) -> std::optional<int64_t> {
+        const auto* load = dyn_cast<LoadInst>(v);
+        if (!load || !load->isSimple()) return std::nullopt;
+        APInt offset(dl.getIndexTypeSizeInBits(load->getPointerOperandType()), 0);
+        const Value* base = load->getPointerOperand()->stripAndAccumulateConstantOffsets(dl, offset, true);
+        if (base != cpu) return std::nullopt;
+        return offset.getSExtValue();
+    };
+    struct Leave {
+        CallInst* call;
+        SmallVector<std::optional<int64_t>, 12> loaded;  // per argument: the CPU field it loads
+    };
+    SmallVector<Leave, 64> leaves;
     for (BasicBlock& bb : f) {
         auto* call = dyn_cast_or_null<CallInst>(bb.getTerminator()->getPrevNode());
         if (!call || !is_trace_leave(*call) || !isa<UnreachableInst>(bb.getTerminator()) || bb.hasAddressTaken())
             continue;
         // What computes the arguments (the count plus the instruction's offset) moves up
-        // into the one block that branches here; anything else here stays.
+        // into the one block that branches here; loads of CPU fields that are arguments
+        // stay (above); anything else here stays, and so does the leave.
         BasicBlock* pred = bb.getSinglePredecessor();
         bool movable = pred != nullptr;
+        Leave l{call, {}};
+        for (Use& a : call->args()) {
+            const auto* load = dyn_cast<LoadInst>(a.get());
+            l.loaded.push_back(load && load->getParent() == &bb ? cpu_field(load) : std::nullopt);
+        }
+        SmallPtrSet<const Instruction*, 8> loads;
+        for (unsigned k = 0; k < l.loaded.size(); ++k)
+            if (l.loaded[k]) loads.insert(cast<Instruction>(call->getArgOperand(k)));
         for (Instruction& i : bb) {
             if (&i == call) break;
+            if (loads.count(&i)) {
+                if (!i.hasOneUse()) movable = false;
+                continue;
+            }
             if (isa<PHINode>(i) || i.mayHaveSideEffects() || i.mayReadFromMemory()) movable = false;
         }
         if (!movable) continue;
-        while (&bb.front() != call) bb.front().moveBefore(pred->getTerminator());
-        leaves.push_back(call);
+        for (Instruction* i = &bb.front(); i != call;) {
+            Instruction* next = i->getNextNode();
+            if (!loads.count(i)) i->moveBefore(pred->getTerminator());
+            i = next;
+        }
+        leaves.push_back(std::move(l));
     }
+    // An argument is loaded in the shared block when every leave loads the same field for it;
+    // a leave that loads one where the others do not stays on its own.
+    const unsigned nargs = leaves.empty() ? 0 : unsigned(leaves.front().loaded.size());
+    SmallVector<std::optional<int64_t>, 12> shared_load(nargs);
+    SmallVector<bool, 12> mixed(nargs, false);
+    for (unsigned k = 0; k < nargs; ++k) {
+        unsigned with = 0;
+        for (const Leave& l : leaves)
+            if (l.loaded[k]) ++with;
+        if (with == leaves.size()) {
+            shared_load[k] = leaves.front().loaded[k];
+            for (const Leave& l : leaves)
+                if (l.loaded[k] != shared_load[k]) mixed[k] = true;
+        }
+    }
+    for (unsigned k = 0; k < nargs; ++k)
+        if (mixed[k]) shared_load[k].reset();
+    auto fits = [&](const Leave& l) {
+        for (unsigned k = 0; k < nargs; ++k)
+            if (bool(l.loaded[k]) != bool(shared_load[k])) return false;
+        return true;
+    };
+    leaves.erase(std::remove_if(leaves.begin(), leaves.end(), [&](const Leave& l) { return !fits(l); }), leaves.end());
     if (leaves.size() < 2) return;
-    CallInst* first = leaves.front();
+    CallInst* first = leaves.front().call;
     BasicBlock* shared = BasicBlock::Create(f.getContext(), "leave", &f);
     IRBuilder<> b(shared);
-    SmallVector<Value*, 4> args;
-    SmallVector<PHINode*, 4> phis;
-    for (Use& a : first->args()) {
-        PHINode* phi = b.CreatePHI(a->getType(), unsigned(leaves.size()));
-        phis.push_back(phi);
-        args.push_back(phi);
+    SmallVector<Value*, 12> args;
+    SmallVector<PHINode*, 12> phis(nargs, nullptr);
+    for (unsigned k = 0; k < nargs; ++k) {
+        Value* a = first->getArgOperand(k);
+        if (shared_load[k]) {
+            auto* load = cast<LoadInst>(a);
+            Value* at = b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), b.CreatePointerCast(const_cast<Argument*>(cpu), b.getInt8PtrTy()),
+                                                     uint64_t(*shared_load[k]));
+            LoadInst* again = b.CreateLoad(load->getType(), b.CreatePointerCast(at, load->getPointerOperandType()));
+            again->setAlignment(load->getAlign());
+            again->copyMetadata(*load);
+            args.push_back(again);
+        } else {
+            phis[k] = b.CreatePHI(a->getType(), unsigned(leaves.size()));
+            args.push_back(phis[k]);
+        }
     }
     CallInst* call = b.CreateCall(first->getFunctionType(), first->getCalledOperand(), args);
     call->setAttributes(first->getAttributes());
     call->setCallingConv(first->getCallingConv());
     b.CreateUnreachable();
-    for (CallInst* leave : leaves) {
-        BasicBlock* bb = leave->getParent();
+    for (const Leave& l : leaves) {
+        BasicBlock* bb = l.call->getParent();
         SmallVector<BasicBlock*, 4> preds(predecessors(bb));
         for (BasicBlock* pred : preds) {
-            for (unsigned k = 0; k < phis.size(); ++k) phis[k]->addIncoming(leave->getArgOperand(k), pred);
+            for (unsigned k = 0; k < nargs; ++k)
+                if (phis[k]) phis[k]->addIncoming(l.call->getArgOperand(k), pred);
             pred->getTerminator()->replaceSuccessorWith(bb, shared);
         }
         bb->eraseFromParent();
@@ -1444,6 +1542,7 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
         if (f.hasFnAttribute("trapeze-helper") && !f.hasFnAttribute(Attribute::NoInline))  // (not the guard)
             f.addFnAttr(Attribute::AlwaysInline);
     inline_all();
+    if (!r.loops) leave_without_flags(m, trace);
     lap("inline");
     if (g_timer && g_timer->on) g_timer->line += " [" + std::to_string(trace.getInstructionCount()) + " insns]";
     // 2. With everything in one function, say what aliases what (the first pass that asks
@@ -1487,7 +1586,9 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
         promote_cpu_state(trace, fam.getResult<AAManager>(trace), cpu_scope,
                           std::getenv("TRAPEZE_JIT_NOBLIND") ? FieldRanges{} : blind_fields_, unread_fields_,
                           false_in_memory_fields_,
-                          std::getenv("TRAPEZE_JIT_NOTHROUGH") ? FieldRanges{} : write_through_fields_,
+                          std::getenv("TRAPEZE_JIT_NOTHROUGH") ? FieldRanges{}
+                          : r.loops                            ? loop_write_through_fields_
+                                                               : write_through_fields_,
                           unpromoted_fields_, refill_unread_fields_, leave_argument_fields_, specialisation(r));
     guard = m.getFunction("trapeze_rt_enter");
     if (guard) {  // now the guard's loads read the fields in memory, as they must
@@ -1624,6 +1725,7 @@ std::string trace_key(const TraceRequest& r) {
     put(r.cpl);
     put(r.code32);
     put(r.count_execution);
+    put(r.loops);
     for (const TraceBlock& b : r.blocks) {
         put(b.eip);
         put(uint32_t(b.insns.size()));

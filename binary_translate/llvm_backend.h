@@ -37,6 +37,9 @@ struct TraceRequest {
     // Count trace entries, block-to-block transitions and trace jumps in the CPU's -d jit
     // counters (X86Cpu::trace_counters); guard misses are counted either way.
     bool count_execution = true;
+    // A block of the trace was seen to lead back to itself or to one before it: the lazy
+    // flags are kept in host registers and written back (llvm_backend.cpp).
+    bool loops = false;
 };
 
 // Machine code of one trace; freed (ORC resource tracker removed) when the last owner drops it.

@@ -324,7 +324,7 @@ public:
         const uint32_t lin = s.seg[seg].base + off;
         const bool user = user_access();
         if (!(segment_allows_fast(seg, off, S, false) && tlb_tag_matches<S, false>(lin, user))) [[unlikely]]
-            if (!tlb_refill(seg, off, S, false)) leave_to_interpreter(s.eip, icount_);
+            if (!tlb_refill(seg, off, S, false)) leave_here();
         uint32_t v = 0;
         std::memcpy(&v, reinterpret_cast<const uint8_t*>(tlb_entry(lin, user).addend + lin), S);
         return v;
@@ -334,7 +334,7 @@ public:
         const uint32_t lin = s.seg[seg].base + off;
         const bool user = user_access();
         if (!(segment_allows_fast(seg, off, S, true) && tlb_tag_matches<S, true>(lin, user))) [[unlikely]]
-            if (!tlb_refill(seg, off, S, true)) leave_to_interpreter(s.eip, icount_);
+            if (!tlb_refill(seg, off, S, true)) leave_here();
         std::memcpy(reinterpret_cast<uint8_t*>(tlb_entry(lin, user).addend + lin), &v, S);
     }
 #endif
@@ -345,8 +345,17 @@ public:
     // happens; CR2 is left alone when the walk would fault).
     bool tlb_refill(unsigned seg, uint32_t off, unsigned size, bool write) noexcept;
     // Leaves compiled code before the instruction at eip, the instruction count icount before
-    // it (arguments, so that a trace writes neither back first and its leaves share a block).
+    // it (arguments, so that a trace writes neither back first and its leaves share a block),
+    // and with the lazy flags as given (a trace that keeps them in host registers: the trace
+    // builder turns this into the first form in a trace that writes them through to memory,
+    // binary_translate/llvm_backend.cpp).
     [[noreturn]] void leave_to_interpreter(uint32_t eip, uint64_t icount);
+    [[noreturn]] void leave_to_interpreter(uint32_t eip, uint64_t icount, LazyOp op, uint8_t size, uint32_t res,
+                                           uint32_t a, uint32_t b, uint32_t cin, uint32_t eager);
+    [[noreturn, gnu::always_inline]] void leave_here() {
+        leave_to_interpreter(s.eip, icount_, s.arith.op, s.arith.size, s.arith.res, s.arith.a, s.arith.b,
+                             s.arith.cin, s.arith.eager);
+    }
     uint32_t read_slow(unsigned seg, uint32_t off, unsigned size);
     void write_slow(unsigned seg, uint32_t off, uint32_t v, unsigned size);
     uint32_t read_sized(unsigned size, unsigned seg, uint32_t off) {

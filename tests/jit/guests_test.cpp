@@ -214,6 +214,22 @@ TEST_CASE("traces compiled without the execution counts run the same and count n
     CHECK(bt::format_stats(counted).find("not counted") == std::string::npos);
 }
 
+TEST_CASE("a trace that keeps the lazy flags in registers hands them over when it leaves") {
+    for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("leave_flags", quantum);
+    auto code = guest("leave_flags");
+    GuestMachine interp(code, false), m(code, true);
+    CHECK(interp.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(m.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(interp.result(0) > 1000);  // the ADD carried in about half the 5000 iterations
+    CHECK(interp.result(0) < 4000);
+    for (unsigned i = 0; i < 4; ++i) CHECK(m.result(i) == interp.result(i));
+    CHECK(bt::compare_cpu_state(interp.cpu(), m.cpu()) == "");
+    bt::JitStats st = m.jit->stats();
+    CHECK(st.traces_compiled > 0);
+    CHECK(st.leaves > 4000);  // the straddling load, once an iteration after the trace was in
+    CHECK(st.insns_compiled_code > 4000);  // the ADD of each iteration, in the trace
+}
+
 TEST_CASE("traces specialised for flat segments are not run when DS is not flat") {
     for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("segments", quantum);
     GuestMachine m(guest("segments"), true);
