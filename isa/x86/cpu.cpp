@@ -151,16 +151,8 @@ void X86Cpu::leave_to_interpreter(uint32_t eip, uint64_t icount) {
 
 void X86Cpu::leave_to_interpreter(uint32_t eip, uint64_t icount, LazyOp op, uint8_t size, uint32_t res,
                                   uint32_t a, uint32_t b, uint32_t cin, uint32_t eager) {
-    s.eip = eip;
-    icount_ = icount;
-    s.arith.op = op;
-    s.arith.size = size;
-    s.arith.res = res;
-    s.arith.a = a;
-    s.arith.b = b;
-    s.arith.cin = cin;
-    s.arith.eager = eager;
-    throw LeaveToInterpreter{};
+    s.arith = {op, size, res, a, b, cin, eager};
+    leave_to_interpreter(eip, icount);
 }
 
 void X86Cpu::probe_read(unsigned seg, uint32_t off, unsigned size) {
