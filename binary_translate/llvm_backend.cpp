@@ -1030,6 +1030,8 @@ void merge_trace_leaves(Function& f) {
         auto* call = dyn_cast_or_null<CallInst>(bb.getTerminator()->getPrevNode());
         if (!call || !is_trace_leave(*call) || !isa<UnreachableInst>(bb.getTerminator()) || bb.hasAddressTaken())
             continue;
+        // (One form of leave_to_interpreter per trace, leave_without_flags: any other stays.)
+        if (!leaves.empty() && call->getCalledOperand() != leaves.front().call->getCalledOperand()) continue;
         // What computes the arguments (the count plus the instruction's offset) moves up
         // into the one block that branches here; loads of CPU fields that are arguments
         // stay (above); anything else here stays, and so does the leave.
