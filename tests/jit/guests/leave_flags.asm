@@ -3,8 +3,8 @@
 ; them (TraceRequest::loops); a leave gets them as arguments of
 ; X86Cpu::leave_to_interpreter. Here an ADD sets CF, the dword load after it straddles two
 ; pages (the trace leaves before it: the interpreter does the rest of the block), and the ADC
-; after the load adds that carry: a leave that left stale flags in memory would add another
-; instruction's (the SBB's, an iteration before).
+; after the load adds that carry: a leave that left the flags memory last held (those of an
+; instruction before the ADD) would add another carry.
 %include "common.inc"
 
 start:
