@@ -1088,22 +1088,20 @@ void merge_trace_leaves(Function& f) {
     CallInst* first = leaves.front().call;
     BasicBlock* shared = BasicBlock::Create(f.getContext(), "leave", &f);
     IRBuilder<> b(shared);
-    SmallVector<Value*, 12> args;
+    SmallVector<Value*, 12> args(nargs, nullptr);
     SmallVector<PHINode*, 12> phis(nargs, nullptr);
+    // The phis first (a block's phis come before anything else), then the shared loads.
+    for (unsigned k = 0; k < nargs; ++k)
+        if (!shared_load[k]) args[k] = phis[k] = b.CreatePHI(first->getArgOperand(k)->getType(), unsigned(leaves.size()));
     for (unsigned k = 0; k < nargs; ++k) {
-        Value* a = first->getArgOperand(k);
-        if (shared_load[k]) {
-            auto* load = cast<LoadInst>(a);
-            Value* at = b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), b.CreatePointerCast(const_cast<Argument*>(cpu), b.getInt8PtrTy()),
-                                                     uint64_t(*shared_load[k]));
-            LoadInst* again = b.CreateLoad(load->getType(), b.CreatePointerCast(at, load->getPointerOperandType()));
-            again->setAlignment(load->getAlign());
-            again->copyMetadata(*load);
-            args.push_back(again);
-        } else {
-            phis[k] = b.CreatePHI(a->getType(), unsigned(leaves.size()));
-            args.push_back(phis[k]);
-        }
+        if (!shared_load[k]) continue;
+        auto* load = cast<LoadInst>(first->getArgOperand(k));
+        Value* at = b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), b.CreatePointerCast(const_cast<Argument*>(cpu), b.getInt8PtrTy()),
+                                                 uint64_t(*shared_load[k]));
+        LoadInst* again = b.CreateLoad(load->getType(), b.CreatePointerCast(at, load->getPointerOperandType()));
+        again->setAlignment(load->getAlign());
+        again->copyMetadata(*load);
+        args[k] = again;
     }
     CallInst* call = b.CreateCall(first->getFunctionType(), first->getCalledOperand(), args);
     call->setAttributes(first->getAttributes());

@@ -30,5 +30,19 @@ start:
     mov [RESULT + 8], eax
     mov eax, [DATA + 0x100]
     mov [RESULT + 12], eax
+    ; The flags whole from SAHF (the lazy flags' `eager` field, which most traces never
+    ; write), read by SETC after a load that leaves.
+    xor ebx, ebx
+    mov ecx, 3000
+.sahf_loop:
+    mov ah, cl
+    sahf                      ; CF = bit 0 of the counter
+    mov eax, [DATA + 0xFFE]   ; the trace leaves here
+    setc dl                   ; SAHF's carry
+    movzx edx, dl
+    add ebx, edx
+    sub ecx, 1
+    jnz .sahf_loop
+    mov [RESULT + 16], ebx
     cli
     hlt
