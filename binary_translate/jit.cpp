@@ -8,7 +8,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "binary_translate/llvm_backend.h"
@@ -198,16 +198,15 @@ bool Engine::form(Pending& p) {
     const uint32_t lin0 = p.cs_base + p.eip;
     const uint32_t page = lin0 & ~0xFFFu;
     std::vector<std::pair<uint32_t, x86::Block*>> order{{p.eip, &b}};
-    std::unordered_set<uint32_t> seen{p.eip};
+    std::unordered_map<uint32_t, size_t> taken{{p.eip, 0}};  // EIP -> its place in order
     size_t insns = b.insns.size();
     bool loops = false;  // a block leads back to itself or to one taken in before it
     for (size_t i = 0; i < order.size(); ++i) {
         for (const x86::Block::Link& l : order[i].second->links) {
             // Only the link's EIP is used: its block pointer may be stale.
             if (!l.block || l.cs_base != p.cs_base || l.context != p.context) continue;
-            if (seen.count(l.eip)) {
-                for (size_t j = 0; j <= i; ++j)
-                    if (order[j].first == l.eip) loops = true;
+            if (auto at = taken.find(l.eip); at != taken.end()) {
+                if (at->second <= i) loops = true;
                 continue;
             }
             const uint32_t lin = p.cs_base + l.eip;
@@ -219,7 +218,7 @@ bool Engine::form(Pending& p) {
             // interpreter, or to traces of their own if they get hot.
             if (opts_.cold_ratio && uint64_t{t->exec_count} * opts_.cold_ratio < b.exec_count) continue;
             if (order.size() >= opts_.max_blocks || insns + t->insns.size() > opts_.max_insns) continue;
-            seen.insert(l.eip);
+            taken.emplace(l.eip, order.size());
             order.push_back({l.eip, t});
             insns += t->insns.size();
         }

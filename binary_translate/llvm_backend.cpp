@@ -1023,6 +1023,7 @@ void merge_trace_leaves(Function& f) {
     };
     struct Leave {
         CallInst* call;
+        BasicBlock* pred;                                 // the one block that branches to it
         SmallVector<std::optional<int64_t>, 12> loaded;  // per argument: the CPU field it loads
     };
     SmallVector<Leave, 64> leaves;
@@ -1037,7 +1038,7 @@ void merge_trace_leaves(Function& f) {
         // stay (above); anything else here stays, and so does the leave.
         BasicBlock* pred = bb.getSinglePredecessor();
         bool movable = pred != nullptr;
-        Leave l{call, {}};
+        Leave l{call, pred, {}};
         for (Use& a : call->args()) {
             const auto* load = dyn_cast<LoadInst>(a.get());
             l.loaded.push_back(load && load->getParent() == &bb ? cpu_field(load) : std::nullopt);
@@ -1053,31 +1054,17 @@ void merge_trace_leaves(Function& f) {
             }
             if (isa<PHINode>(i) || i.mayHaveSideEffects() || i.mayReadFromMemory()) movable = false;
         }
-        if (!movable) continue;
-        for (Instruction* i = &bb.front(); i != call;) {
-            Instruction* next = i->getNextNode();
-            if (!loads.count(i)) i->moveBefore(pred->getTerminator());
-            i = next;
-        }
-        leaves.push_back(std::move(l));
+        if (movable) leaves.push_back(std::move(l));
     }
     // An argument is loaded in the shared block when every leave loads the same field for it;
     // a leave that loads one where the others do not stays on its own.
     const unsigned nargs = leaves.empty() ? 0 : unsigned(leaves.front().loaded.size());
     SmallVector<std::optional<int64_t>, 12> shared_load(nargs);
-    SmallVector<bool, 12> mixed(nargs, false);
     for (unsigned k = 0; k < nargs; ++k) {
-        unsigned with = 0;
+        shared_load[k] = leaves.front().loaded[k];
         for (const Leave& l : leaves)
-            if (l.loaded[k]) ++with;
-        if (with == leaves.size()) {
-            shared_load[k] = leaves.front().loaded[k];
-            for (const Leave& l : leaves)
-                if (l.loaded[k] != shared_load[k]) mixed[k] = true;
-        }
+            if (l.loaded[k] != shared_load[k]) shared_load[k].reset();
     }
-    for (unsigned k = 0; k < nargs; ++k)
-        if (mixed[k]) shared_load[k].reset();
     auto fits = [&](const Leave& l) {
         for (unsigned k = 0; k < nargs; ++k)
             if (bool(l.loaded[k]) != bool(shared_load[k])) return false;
@@ -1085,6 +1072,16 @@ void merge_trace_leaves(Function& f) {
     };
     leaves.erase(std::remove_if(leaves.begin(), leaves.end(), [&](const Leave& l) { return !fits(l); }), leaves.end());
     if (leaves.size() < 2) return;
+    // The arguments' computations move up into each leave's predecessor (only now that the
+    // leave is known to merge: the predecessor is on the fast path); the loads go.
+    for (const Leave& l : leaves) {
+        BasicBlock* bb = l.call->getParent();
+        for (Instruction* i = &bb->front(); i != l.call;) {
+            Instruction* next = i->getNextNode();
+            if (!isa<LoadInst>(i)) i->moveBefore(l.pred->getTerminator());
+            i = next;
+        }
+    }
     CallInst* first = leaves.front().call;
     BasicBlock* shared = BasicBlock::Create(f.getContext(), "leave", &f);
     IRBuilder<> b(shared);
