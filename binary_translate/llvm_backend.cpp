@@ -1033,9 +1033,10 @@ void merge_trace_leaves(Function& f) {
             continue;
         // (One form of leave_to_interpreter per trace, leave_without_flags: any other stays.)
         if (!leaves.empty() && call->getCalledOperand() != leaves.front().call->getCalledOperand()) continue;
-        // What computes the arguments (the count plus the instruction's offset) moves up
-        // into the one block that branches here; loads of CPU fields that are arguments
-        // stay (above); anything else here stays, and so does the leave.
+        // What computes the arguments (the count plus the instruction's offset) can move up
+        // into the one block that branches here (below, once the leave is known to merge);
+        // a load of a CPU field that is an argument is done once in the shared block;
+        // anything else keeps the leave on its own.
         BasicBlock* pred = bb.getSinglePredecessor();
         bool movable = pred != nullptr;
         Leave l{call, pred, {}};
