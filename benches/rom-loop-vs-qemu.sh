@@ -1,4 +1,4 @@
-# Sourced by jit-mpi-loop.sh and jit-call-loop.sh, which set `here` (benches/), `asm` (the
+# Sourced by jit-mpi-loop.sh, jit-call-loop.sh and jit-match-loop.sh, which set `here` (benches/), `asm` (the
 # loop's source in benches/, built with -DITER), `iters` (its ITER), `describe` (printf
 # format of the first line's loop description, given ITER) and the trap-free shell options.
 # Runs the ROM under `trapeze --engine=jit` and `qemu-system-i386` (TCG), each twice,

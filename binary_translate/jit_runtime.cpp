@@ -27,6 +27,18 @@ struct TraceRuntime {
     static void entered(X86Cpu& c) {
         c.end_block = false;  // as the run loop left it; lets LLVM fold the per-insn tests
     }
+    // At the entry of a trace with a loop inside whose blocks read the flags before they set
+    // them (the trace builder decides, llvm_backend.cpp: flags_read_at_entry): the lazy flags
+    // in one form, materialised (make_flags_eager, out of line, only when they are not), so
+    // that each block's op and size are constants or phis of constants and the switches on
+    // them lose the cases they cannot take (prune_switch_cases). Without it the entry's op,
+    // unknown, reaches every block of the loop (any block may be entered), and a DEC that
+    // keeps CF ran compute_carry's jump table in every iteration of gzip's longest_match.
+    static void canonical_flags(X86Cpu& c) {
+        if (c.s.arith.op != LazyOp::kNone) c.make_flags_eager();
+        c.s.arith.op = LazyOp::kNone;  // (already so: said again as constants for LLVM)
+        c.s.arith.size = 4;
+    }
     // The guard refused: 0 (the run loop interprets the block) unless this trace was jumped
     // to from another (chain_target) that ran since the run loop's call.
     static int missed(X86Cpu& c, uint64_t entry_icount) {
@@ -122,6 +134,15 @@ struct TraceRuntime {
         range(out, c.icount_);
         range(out, c.s.arith);
         range(out, c.next_eip);
+        *out = nullptr;
+    }
+    // What X86Cpu::make_flags_eager reads and writes: the lazy flags.
+    [[gnu::always_inline]] static void flags_fields(X86Cpu& c, char** out) {
+        range(out, c.s.arith);
+        *out = nullptr;
+    }
+    [[gnu::always_inline]] static void flags_op_field(X86Cpu& c, char** out) {
+        range(out, c.s.arith.op);
         *out = nullptr;
     }
     [[gnu::always_inline]] static void unpromoted_fields(X86Cpu& c, char** out) {
@@ -233,6 +254,7 @@ TRAPEZE_RT bool trapeze_rt_enter(X86Cpu& c, uint32_t cs_base, uint32_t cs_limit,
     return TraceRuntime::enter(c, cs_base, cs_limit, ss_attr, flat_segs, cpl);
 }
 TRAPEZE_RT void trapeze_rt_entered(X86Cpu& c) { TraceRuntime::entered(c); }
+TRAPEZE_RT void trapeze_rt_canonical_flags(X86Cpu& c) { TraceRuntime::canonical_flags(c); }
 TRAPEZE_RT int trapeze_rt_missed(X86Cpu& c, uint64_t entry_icount) { return TraceRuntime::missed(c, entry_icount); }
 TRAPEZE_RT void trapeze_rt_begin(X86Cpu& c, uint32_t next_eip) { TraceRuntime::begin(c, next_eip); }
 TRAPEZE_RT uint64_t trapeze_rt_icount(X86Cpu& c) { return TraceRuntime::icount(c); }
@@ -290,6 +312,8 @@ TRAPEZE_RT void trapeze_rt_loop_write_through_fields(X86Cpu& c, char** out) {
 // an iteration against 181 now, and traces compiled 2.5% faster into 3.7% less code).
 TRAPEZE_RT void trapeze_rt_unpromoted_fields(X86Cpu& c, char** out) { TraceRuntime::unpromoted_fields(c, out); }
 TRAPEZE_RT void trapeze_rt_refill_unread_fields(X86Cpu& c, char** out) { TraceRuntime::refill_unread_fields(c, out); }
+TRAPEZE_RT void trapeze_rt_flags_fields(X86Cpu& c, char** out) { TraceRuntime::flags_fields(c, out); }
+TRAPEZE_RT void trapeze_rt_flags_op_field(X86Cpu& c, char** out) { TraceRuntime::flags_op_field(c, out); }
 TRAPEZE_RT void trapeze_rt_leave_argument_fields(X86Cpu& c, char** out) { TraceRuntime::leave_argument_fields(c, out); }
 // Never called: the trace builder reads the field offsets out of its body (in order).
 TRAPEZE_RT void trapeze_rt_specialised_fields(X86Cpu& c, char** out) { TraceRuntime::specialised_fields(c, out); }

@@ -69,6 +69,7 @@
 #include <llvm/Transforms/Scalar/SROA.h>
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
+#include <llvm/Transforms/Utils/BasicBlockUtils.h>
 #include <llvm/Transforms/Utils/Cloning.h>
 #include <llvm/Transforms/Utils/Local.h>
 #include <llvm/Transforms/Utils/SSAUpdater.h>
@@ -377,7 +378,7 @@ private:
     std::unique_ptr<Module> build(const TraceRequest& r, const std::string& name, TraceResult& out,
                                   std::string& failed_handler);
     Function* handler_function(x86::Handler h);
-    void optimize(Module& m, Function& trace, const TraceRequest& r);
+    void optimize(Module& m, Function& trace, const TraceRequest& r, TraceResult& out);
     std::vector<FieldConstant> specialisation(const TraceRequest& r) const;
 
     orc::ThreadSafeContext tsc_{std::make_unique<LLVMContext>()};
@@ -393,6 +394,8 @@ private:
     FieldRanges loop_write_through_fields_;
     FieldRanges unpromoted_fields_;
     FieldRanges refill_unread_fields_;
+    FieldRanges flags_fields_;
+    FieldRanges flags_op_field_;
     FieldRanges leave_argument_fields_;
     // Per segment: base, seg_lo_, seg_end_[0], [1], seg_unlimited_[0], [1]; then the CPL.
     FieldRanges specialised_fields_;
@@ -452,6 +455,8 @@ bool LlvmBackend::start(std::string& why) {
     loop_write_through_fields_ = read_field_ranges(*master_, "trapeze_rt_loop_write_through_fields");
     unpromoted_fields_ = read_field_ranges(*master_, "trapeze_rt_unpromoted_fields");
     refill_unread_fields_ = read_field_ranges(*master_, "trapeze_rt_refill_unread_fields");
+    flags_fields_ = read_field_ranges(*master_, "trapeze_rt_flags_fields");
+    flags_op_field_ = read_field_ranges(*master_, "trapeze_rt_flags_op_field");
     leave_argument_fields_ = read_field_ranges(*master_, "trapeze_rt_leave_argument_fields");
     specialised_fields_ = read_field_ranges(*master_, "trapeze_rt_specialised_fields");
     if (specialised_fields_.ranges.size() != 6 * 6 + 3) {
@@ -656,6 +661,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     };
     Function* rt_enter = runtime("trapeze_rt_enter");
     Function* rt_entered = runtime("trapeze_rt_entered");
+    runtime("trapeze_rt_canonical_flags");  // for the entries that need it (optimize)
     Function* rt_missed = runtime("trapeze_rt_missed");
     Function* rt_begin = runtime("trapeze_rt_begin");
     Function* rt_commit = runtime("trapeze_rt_commit");
@@ -973,6 +979,12 @@ bool is_tlb_refill(const Instruction& i) {
     return callee_name(i).startswith("_ZN7trapeze3x866X86Cpu10tlb_refillE");
 }
 
+// X86Cpu::make_flags_eager (TraceRuntime::canonical_flags): reads and writes the lazy
+// flags, nothing else, and never throws.
+bool is_make_flags_eager(const Instruction& i) {
+    return callee_name(i).startswith("_ZN7trapeze3x866X86Cpu16make_flags_eagerE");
+}
+
 bool is_trace_leave(const Instruction& i) {
     return callee_name(i).startswith("_ZN7trapeze3x866X86Cpu20leave_to_interpreterE");
 }
@@ -1000,6 +1012,140 @@ void leave_without_flags(Module& m, Function& f) {
         call->eraseFromParent();
         for (Value* v : flags) RecursivelyDeleteTriviallyDeadInstructions(v);
     }
+}
+
+// Whether v reaches only leaves (X86Cpu::leave_to_interpreter's arguments), through casts.
+bool only_leave_argument(const Value* v) {
+    for (const User* u : v->users()) {
+        if (const auto* i = dyn_cast<Instruction>(u); i && is_trace_leave(*i)) continue;
+        if (isa<CastInst>(u) && only_leave_argument(u)) continue;
+        return false;
+    }
+    return true;
+}
+
+// The blocks of the trace (successors of the entry's switch, in the block named "start")
+// that, entered from the run loop or another trace, may read the lazy flags' op before
+// anything sets it: along some path from the block's head, through the blocks after it, a
+// load of the op that is more than a leave's argument comes before a store of it. Their
+// entry edges get TraceRuntime::canonical_flags. Decides speed only: the canonical flags
+// are the same flags.
+SmallVector<BasicBlock*, 8> blocks_reading_entry_flags(Function& f, int64_t op_offset) {
+    const DataLayout& dl = f.getParent()->getDataLayout();
+    const Argument* cpu = f.getArg(0);
+    SmallVector<BasicBlock*, 8> out;
+    BasicBlock* start = nullptr;
+    for (BasicBlock& bb : f)
+        if (bb.getName() == "start") start = &bb;
+    if (!start || !isa<SwitchInst>(start->getTerminator())) return out;
+    // 1 a load of the op, 2 a store, 0 neither.
+    auto op_access = [&](const Instruction& i) {
+        const Value* ptr = getLoadStorePointerOperand(&i);
+        if (!ptr) return 0;
+        APInt off(dl.getIndexTypeSizeInBits(ptr->getType()), 0);
+        if (ptr->stripAndAccumulateConstantOffsets(dl, off, true) != cpu) return 0;
+        Type* ty = isa<LoadInst>(i) ? i.getType() : cast<StoreInst>(i).getValueOperand()->getType();
+        const int64_t lo = off.getSExtValue(), end = lo + int64_t(dl.getTypeStoreSize(ty));
+        if (op_offset < lo || op_offset >= end) return 0;
+        return isa<LoadInst>(i) ? 1 : 2;
+    };
+    // Per LLVM block, once: 1 it reads the op first, 2 it sets it first, 0 neither.
+    DenseMap<const BasicBlock*, int> first;
+    auto first_access = [&](const BasicBlock* bb) {
+        auto [it, fresh] = first.try_emplace(bb, 0);
+        if (fresh)
+            for (const Instruction& i : *bb) {
+                const int a = op_access(i);
+                if (a == 2 || (a == 1 && !only_leave_argument(&i))) {
+                    it->second = a;
+                    break;
+                }
+            }
+        return it->second;
+    };
+    SmallPtrSet<const BasicBlock*, 8> heads;
+    for (BasicBlock* head : successors(start)) {
+        if (!heads.insert(head).second) continue;
+        SmallPtrSet<const BasicBlock*, 32> seen;
+        SmallVector<const BasicBlock*, 32> work{head};
+        bool reads = false;
+        while (!work.empty() && !reads) {
+            const BasicBlock* bb = work.pop_back_val();
+            if (!seen.insert(bb).second) continue;
+            const int a = first_access(bb);
+            if (a == 1) reads = true;
+            if (a == 0)
+                for (const BasicBlock* next : successors(bb)) work.push_back(next);
+        }
+        if (reads) out.push_back(head);
+    }
+    return out;
+}
+
+// The values v may have, when it is a constant or a web of phis of constants (through casts
+// at the top): empty if anything else feeds it or the web is larger than the budget.
+SmallVector<ConstantInt*, 8> constants_of(Value* v) {
+    SmallVector<Instruction::CastOps, 2> casts;
+    SmallVector<Type*, 2> types;
+    while (auto* cast = dyn_cast<CastInst>(v)) {
+        casts.push_back(cast->getOpcode());
+        types.push_back(cast->getType());
+        v = cast->getOperand(0);
+    }
+    SmallPtrSet<Value*, 16> seen;
+    SmallVector<Value*, 16> work{v};
+    SmallVector<ConstantInt*, 8> out;
+    while (!work.empty()) {
+        Value* x = work.pop_back_val();
+        if (!seen.insert(x).second) continue;
+        if (seen.size() > 64) return {};
+        if (auto* k = dyn_cast<ConstantInt>(x)) {
+            Constant* c = k;
+            for (size_t i = casts.size(); i-- > 0;) c = ConstantExpr::getCast(casts[i], c, types[i]);
+            auto* ci = dyn_cast<ConstantInt>(c);
+            if (!ci) return {};
+            if (std::find(out.begin(), out.end(), ci) == out.end()) out.push_back(ci);
+        } else if (auto* phi = dyn_cast<PHINode>(x)) {
+            for (Value* in : phi->incoming_values()) work.push_back(in);
+        } else {
+            return {};
+        }
+    }
+    return out;
+}
+
+// A switch on a value that can only be one of a few constants (a lazy-flags op that every path
+// into the block sets, TraceRequest::loops): the cases it cannot take go, and so does the
+// default when the cases cover every value, so that SimplifyCFG makes a branch or a select of
+// what is left (compute_carry's jump table of twelve cases was most of a DEC's code in gzip's
+// longest_match loop).
+unsigned prune_switch_cases(Function& f) {
+    unsigned pruned = 0;
+    for (BasicBlock& bb : f) {
+        auto* sw = dyn_cast<SwitchInst>(bb.getTerminator());
+        if (!sw) continue;
+        SmallVector<ConstantInt*, 8> values = constants_of(sw->getCondition());
+        if (values.empty()) continue;
+        bool covered = true;
+        for (ConstantInt* v : values)
+            if (sw->findCaseValue(v) == sw->case_default()) covered = false;
+        for (auto it = sw->case_begin(); it != sw->case_end();) {
+            if (std::find(values.begin(), values.end(), it->getCaseValue()) != values.end()) {
+                ++it;
+                continue;
+            }
+            it->getCaseSuccessor()->removePredecessor(&bb, true);
+            it = sw->removeCase(it);
+            ++pruned;
+        }
+        if (covered && !isa<UnreachableInst>(sw->getDefaultDest()->getFirstNonPHIOrDbg())) {
+            BasicBlock* none = BasicBlock::Create(f.getContext(), "impossible", &f);
+            new UnreachableInst(f.getContext(), none);
+            sw->getDefaultDest()->removePredecessor(&bb, true);
+            sw->setDefaultDest(none);
+        }
+    }
+    return pruned;
 }
 
 // After promotion, a leave (X86Cpu::leave_to_interpreter) with nothing to write back first is
@@ -1216,7 +1362,7 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
                        const FieldRanges& unread_fields, const FieldRanges& false_in_memory,
                        const FieldRanges& write_through, const FieldRanges& unpromoted,
                        const FieldRanges& refill_unread, const FieldRanges& leave_arguments,
-                       const std::vector<FieldConstant>& constants) {
+                       const FieldRanges& flags, const std::vector<FieldConstant>& constants) {
     const DataLayout& dl = f.getParent()->getDataLayout();
     Argument* cpu = f.getArg(0);
     for (Instruction& i : instructions(f))
@@ -1262,7 +1408,7 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
     // a compiled access's slow side, tlb_refill and leave_to_interpreter, are told apart here
     // too.
     struct Touch {
-        enum Kind : uint8_t { kNone, kCpuField, kElsewhere, kAsk, kRefill, kLeave } kind = kNone;
+        enum Kind : uint8_t { kNone, kCpuField, kElsewhere, kAsk, kRefill, kLeave, kFlagsEager } kind = kNone;
         bool writes = false;
         int64_t off = 0;
         uint64_t size = 0;
@@ -1293,6 +1439,8 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
             t.kind = Touch::kRefill;
         } else if (is_trace_leave(i)) {
             t.kind = Touch::kLeave;
+        } else if (is_make_flags_eager(i)) {
+            t.kind = Touch::kFlagsEager;
         } else {
             t.kind = Touch::kAsk;
         }
@@ -1351,6 +1499,13 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
             }
             if (t.kind == Touch::kLeave) {
                 if (!leave_arguments.covers(key.first, size)) syncs_before.push_back(&i);
+                continue;
+            }
+            if (t.kind == Touch::kFlagsEager) {
+                if (flags.covers(key.first, size)) {
+                    syncs_before.push_back(&i);
+                    syncs_after.push_back(&i);
+                }
                 continue;
             }
             if (t.kind == Touch::kNone || t.kind == Touch::kElsewhere) continue;
@@ -1479,7 +1634,7 @@ std::vector<FieldConstant> LlvmBackend::specialisation(const TraceRequest& r) co
 // LLVM 18 made one iteration the default.
 constexpr unsigned kInstCombineIterations = 1;
 
-void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
+void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r, TraceResult& out) {
     LoopAnalysisManager lam;
     FunctionAnalysisManager fam;
     CGSCCAnalysisManager cgam;
@@ -1541,6 +1696,24 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
             f.addFnAttr(Attribute::AlwaysInline);
     inline_all();
     if (!r.loops) leave_without_flags(m, trace);
+    // A trace with a loop inside makes the lazy flags canonical on the entries into blocks
+    // that would read the flags it is entered with (TraceRuntime::canonical_flags), so that
+    // the op reaching each of its blocks is a constant or a phi of constants; the switches
+    // on it lose their other cases after promotion (prune_switch_cases).
+    Function* canonical = m.getFunction("trapeze_rt_canonical_flags");
+    if (canonical && r.loops && !flags_op_field_.ranges.empty()) {
+        SmallVector<BasicBlock*, 8> reading = blocks_reading_entry_flags(trace, flags_op_field_.ranges[0].first);
+        out.canonical_entries = unsigned(reading.size());
+        BasicBlock* start = nullptr;
+        for (BasicBlock& bb : trace)
+            if (bb.getName() == "start") start = &bb;
+        for (BasicBlock* head : reading) {
+            Instruction* at = SplitEdge(start, head)->getTerminator();
+            Value* cpu = CastInst::CreatePointerCast(trace.getArg(0), canonical->getFunctionType()->getParamType(0), "", at);
+            InlineFunctionInfo ifi;
+            InlineFunction(*CallInst::Create(canonical, {cpu}, "", at), ifi, nullptr, /*InsertLifetime=*/false);
+        }
+    }
     lap("inline");
     if (g_timer && g_timer->on) g_timer->line += " [" + std::to_string(trace.getInstructionCount()) + " insns]";
     // 2. With everything in one function, say what aliases what (the first pass that asks
@@ -1587,7 +1760,8 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
                           std::getenv("TRAPEZE_JIT_NOTHROUGH") ? FieldRanges{}
                           : r.loops                            ? loop_write_through_fields_
                                                                : write_through_fields_,
-                          unpromoted_fields_, refill_unread_fields_, leave_argument_fields_, specialisation(r));
+                          unpromoted_fields_, refill_unread_fields_, leave_argument_fields_, flags_fields_,
+                          specialisation(r));
     guard = m.getFunction("trapeze_rt_enter");
     if (guard) {  // now the guard's loads read the fields in memory, as they must
         guard->removeFnAttr(Attribute::NoInline);
@@ -1595,6 +1769,7 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r) {
         inline_all();
     }
     merge_trace_leaves(trace);
+    out.cases_pruned = prune_switch_cases(trace);
     fam.invalidate(trace, PreservedAnalyses::none());
     lap("promote");
     {
@@ -1650,7 +1825,7 @@ TraceResult LlvmBackend::compile(const TraceRequest& r) {
     if (M) {
         lap("build");
         if (dump) write(".ll");
-        optimize(*M, *M->getFunction(name), r);
+        optimize(*M, *M->getFunction(name), r, out);
         if (dump) write(".opt.ll");
         // (Cheap next to the rest; the passes after promotion must have kept the tail call a
         // tail call, or a chain of traces would grow the host stack.)

@@ -143,6 +143,8 @@ bool X86Cpu::tlb_refill(unsigned seg, uint32_t off, unsigned size, bool write) n
     return write ? tlb_tag_matches<1, true>(lin, user) : tlb_tag_matches<1, false>(lin, user);
 }
 
+void X86Cpu::make_flags_eager() noexcept { set_eager(s.arith, compute_arith_flags(s.arith)); }
+
 void X86Cpu::leave_to_interpreter(uint32_t eip, uint64_t icount) {
     s.eip = eip;
     icount_ = icount;

@@ -344,6 +344,9 @@ public:
     // changes nothing else a guest can see (a walk sets A and D only for an access that then
     // happens; CR2 is left alone when the walk would fault).
     bool tlb_refill(unsigned seg, uint32_t off, unsigned size, bool write) noexcept;
+    // For compiled code entering a trace with a loop inside: the lazy flags materialised
+    // (op kNone), out of line (TraceRuntime::entered_canonical).
+    void make_flags_eager() noexcept;
     // Leaves compiled code before the instruction at eip, the instruction count icount before
     // it (arguments, so that a trace writes neither back first and its leaves share a block),
     // and with the lazy flags as given (a trace that keeps them in host registers: the trace

@@ -232,6 +232,26 @@ TEST_CASE("a trace that keeps the lazy flags in registers hands them over when i
     CHECK(st.insns_compiled_code > 4000);  // the ADD of each iteration, in the trace
 }
 
+TEST_CASE("a looping trace entered where it reads the flags makes them canonical there") {
+    bt::JitStats st;
+    for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) st = lockstep_guest("entry_flags", quantum);
+    // The loop's trace makes the flags canonical at its entry into the DEC's block (its other
+    // entries set the flags before they read them), and its DEC's carry compiles to the two
+    // ops that reach it there: the canonical form's and the CMP's.
+    CHECK(st.traces_failed == 0);
+    CHECK(st.canonical_entries > 0);
+    CHECK(st.cases_pruned > 0);
+    auto code = guest("entry_flags");
+    GuestMachine interp(code, false), m(code, true);
+    CHECK(interp.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(m.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(m.result(0) == interp.result(0));
+    CHECK(m.result(1) == interp.result(1));
+    CHECK(bt::compare_cpu_state(interp.cpu(), m.cpu()) == "");
+    CHECK(m.jit->stats().insns_compiled_code > 100'000);
+    CHECK(bt::format_stats(m.jit->stats()).find("trace entries made canonical") != std::string::npos);
+}
+
 TEST_CASE("traces specialised for flat segments are not run when DS is not flat") {
     for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("segments", quantum);
     GuestMachine m(guest("segments"), true);
