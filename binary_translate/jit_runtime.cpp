@@ -27,13 +27,14 @@ struct TraceRuntime {
     static void entered(X86Cpu& c) {
         c.end_block = false;  // as the run loop left it; lets LLVM fold the per-insn tests
     }
-    // At the entry of a trace with a loop inside whose blocks read the flags before they set
-    // them (the trace builder decides, llvm_backend.cpp: flags_read_at_entry): the lazy flags
-    // in one form, materialised (make_flags_eager, out of line, only when they are not), so
-    // that each block's op and size are constants or phis of constants and the switches on
-    // them lose the cases they cannot take (prune_switch_cases). Without it the entry's op,
-    // unknown, reaches every block of the loop (any block may be entered), and a DEC that
-    // keeps CF ran compute_carry's jump table in every iteration of gzip's longest_match.
+    // On a looping trace's entry into a block that may read the flags before anything sets
+    // them (the trace builder decides: blocks_reading_entry_flags in llvm_backend.cpp): the
+    // lazy flags in one form, materialised (make_flags_eager, out of line, only when they
+    // are not), so that the op and size reaching each block of the loop are constants or
+    // phis of constants and the switches on them lose the cases they cannot take
+    // (prune_switch_cases). Without it the entry's op, unknown, reached every block of the
+    // loop (any block may be entered), and a DEC that keeps CF ran compute_carry's jump
+    // table in every iteration of gzip's longest_match (docs/jit.md, "Tenth look").
     static void canonical_flags(X86Cpu& c) {
         if (c.s.arith.op != LazyOp::kNone) c.make_flags_eager();
         c.s.arith.op = LazyOp::kNone;  // (already so: said again as constants for LLVM)

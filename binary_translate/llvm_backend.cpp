@@ -1114,11 +1114,12 @@ SmallVector<ConstantInt*, 8> constants_of(Value* v) {
     return out;
 }
 
-// A switch on a value that can only be one of a few constants (a lazy-flags op that every path
-// into the block sets, TraceRequest::loops): the cases it cannot take go, and so does the
-// default when the cases cover every value, so that SimplifyCFG makes a branch or a select of
-// what is left (compute_carry's jump table of twelve cases was most of a DEC's code in gzip's
-// longest_match loop).
+// A switch on a value that can only be one of a few constants (after promotion, the lazy-flags
+// op in a looping trace whose entries into the block make the flags canonical, and whose other
+// paths there set the op): the cases it cannot take go, and so does the default when the cases
+// cover every value, so that SimplifyCFG makes a branch or a select of what is left
+// (compute_carry's jump table of twelve cases was most of a DEC's code in gzip's
+// longest_match loop). Returns the cases dropped.
 unsigned prune_switch_cases(Function& f) {
     unsigned pruned = 0;
     for (BasicBlock& bb : f) {

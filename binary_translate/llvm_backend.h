@@ -57,7 +57,7 @@ struct TraceResult {
     unsigned inlined = 0;        // instructions whose handler came from the bitcode
     unsigned called = 0;         // instructions whose handler is called through its pointer
     unsigned canonical_entries = 0;  // entries that make the lazy flags canonical (a looping trace's)
-    unsigned cases_pruned = 0;   // switch cases on values that cannot occur (lazy-flags ops), dropped
+    unsigned cases_pruned = 0;   // switch cases on values that cannot occur (mostly lazy-flags ops), dropped
     std::string error;           // non-empty when fn is null
     bool reused = false;         // the same trace was compiled before: its code is shared
 };

@@ -344,8 +344,8 @@ public:
     // changes nothing else a guest can see (a walk sets A and D only for an access that then
     // happens; CR2 is left alone when the walk would fault).
     bool tlb_refill(unsigned seg, uint32_t off, unsigned size, bool write) noexcept;
-    // For compiled code entering a trace with a loop inside: the lazy flags materialised
-    // (op kNone), out of line (TraceRuntime::entered_canonical).
+    // The lazy flags materialised (op kNone): for compiled code entering a loop where the
+    // flags are read first, out of line (TraceRuntime::canonical_flags).
     void make_flags_eager() noexcept;
     // Leaves compiled code before the instruction at eip, the instruction count icount before
     // it (arguments, so that a trace writes neither back first and its leaves share a block),
