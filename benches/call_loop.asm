@@ -23,11 +23,7 @@ FLAT32_ENTRY
     dec edi
     jnz .loop
     mov eax, esi
-    FLAT32_PRINT_EAX
-    mov al, 0xFE                        ; pulse the reset line: the run ends (-no-reboot)
-    out 0x64, al
-    cli
-    hlt
+    FLAT32_PRINT_EAX_AND_RESET
 
 times 0x2000 - ($ - $$) db 0x90         ; f on the next page
 f:

@@ -54,11 +54,7 @@ FLAT32_ENTRY
     dec edi
     jnz .search
     mov eax, esi
-    FLAT32_PRINT_EAX
-    mov al, 0xFE                        ; pulse the reset line: the run ends (-no-reboot)
-    out 0x64, al
-    cli
-    hlt
+    FLAT32_PRINT_EAX_AND_RESET
 
 ; EAX: the position (below 32 K). Returns in EAX the last link it reached plus 256 times the
 ; candidates whose first four bytes matched. The stack frame is busybox's: 0x4 the scan

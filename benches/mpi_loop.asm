@@ -91,10 +91,6 @@ FLAT32_ENTRY
     mov eax, esi
     xor eax, [0x30000 - 4]
     ; print the checksum in hex
-    FLAT32_PRINT_EAX
-    mov al, 0xFE                        ; pulse the reset line: the run ends (-no-reboot)
-    out 0x64, al
-    cli
-    hlt
+    FLAT32_PRINT_EAX_AND_RESET
 
 FLAT32_ROM_END
