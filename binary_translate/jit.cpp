@@ -407,7 +407,7 @@ std::string format_stats(const JitStats& s) {
                        s.blocks_translated, s.insns_translated, s.insns_translated / n, s.entry_blocks);
     out += fmt::format("jit: handlers: {} inlined from the semantics bitcode, {} called through a pointer\n",
                        s.handlers_inlined, s.handlers_called);
-    out += fmt::format("jit: lazy flags: {} trace entries made canonical; {} switch cases on values that cannot occur compiled out\n",
+    out += fmt::format("jit: lazy flags: made canonical on {} compiled entry paths; {} switch cases on values that cannot occur compiled out\n",
                        s.canonical_entries, s.cases_pruned);
     out += fmt::format("jit: compile time (CPU): {:.1f} ms ({:.2f} ms per trace); code: {} bytes ({:.0f} per trace)\n",
                        s.compile_seconds * 1e3, s.compile_seconds * 1e3 / n, s.code_bytes, s.code_bytes / n);
