@@ -1024,20 +1024,17 @@ bool only_leave_argument(const Value* v) {
     return true;
 }
 
-// The blocks of the trace (successors of the entry's switch, in the block named "start")
-// that, entered from the run loop or another trace, may read the lazy flags' op before
+// The blocks of the trace (successors of the entry's switch, ending `start`) that, entered from the run loop or another trace, may read the lazy flags' op before
 // anything sets it: along some path from the block's head, through the blocks after it, a
 // load of the op that is more than a leave's argument comes before a store of it. Their
 // entry edges get TraceRuntime::canonical_flags. Decides speed only: the canonical flags
 // are the same flags.
-SmallVector<BasicBlock*, 8> blocks_reading_entry_flags(Function& f, int64_t op_offset) {
+SmallVector<BasicBlock*, 8> blocks_reading_entry_flags(BasicBlock& start, int64_t op_offset) {
+    Function& f = *start.getParent();
     const DataLayout& dl = f.getParent()->getDataLayout();
     const Argument* cpu = f.getArg(0);
     SmallVector<BasicBlock*, 8> out;
-    BasicBlock* start = nullptr;
-    for (BasicBlock& bb : f)
-        if (bb.getName() == "start") start = &bb;
-    if (!start || !isa<SwitchInst>(start->getTerminator())) return out;
+    if (!isa<SwitchInst>(start.getTerminator())) return out;
     // 1 a load of the op, 2 a store, 0 neither.
     auto op_access = [&](const Instruction& i) {
         const Value* ptr = getLoadStorePointerOperand(&i);
@@ -1064,7 +1061,7 @@ SmallVector<BasicBlock*, 8> blocks_reading_entry_flags(Function& f, int64_t op_o
         return it->second;
     };
     SmallPtrSet<const BasicBlock*, 8> heads;
-    for (BasicBlock* head : successors(start)) {
+    for (BasicBlock* head : successors(&start)) {
         if (!heads.insert(head).second) continue;
         SmallPtrSet<const BasicBlock*, 32> seen;
         SmallVector<const BasicBlock*, 32> work{head};
@@ -1702,12 +1699,12 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r, Tr
     // the op reaching each of its blocks is a constant or a phi of constants; the switches
     // on it lose their other cases after promotion (prune_switch_cases).
     Function* canonical = m.getFunction("trapeze_rt_canonical_flags");
-    if (canonical && r.loops && !flags_op_field_.ranges.empty()) {
-        SmallVector<BasicBlock*, 8> reading = blocks_reading_entry_flags(trace, flags_op_field_.ranges[0].first);
+    BasicBlock* start = nullptr;  // (the builder's block of that name: the entry's switch)
+    for (BasicBlock& bb : trace)
+        if (bb.getName() == "start") start = &bb;
+    if (canonical && start && r.loops && !flags_op_field_.ranges.empty()) {
+        SmallVector<BasicBlock*, 8> reading = blocks_reading_entry_flags(*start, flags_op_field_.ranges[0].first);
         out.canonical_entries = unsigned(reading.size());
-        BasicBlock* start = nullptr;
-        for (BasicBlock& bb : trace)
-            if (bb.getName() == "start") start = &bb;
         for (BasicBlock* head : reading) {
             Instruction* at = SplitEdge(start, head)->getTerminator();
             Value* cpu = CastInst::CreatePointerCast(trace.getArg(0), canonical->getFunctionType()->getParamType(0), "", at);
