@@ -28,6 +28,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <set>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -1632,6 +1633,55 @@ std::vector<FieldConstant> LlvmBackend::specialisation(const TraceRequest& r) co
 // LLVM 18 made one iteration the default.
 constexpr unsigned kInstCombineIterations = 1;
 
+// The semantics' unspecified values (trapeze_rt_unspecified: flags.h, set_lazy, the lazy
+// flags' eager field while an op is recorded). Where the trace also stores other values to
+// the fields they go to (a rotate's materialised flags, set_eager), they become `freeze
+// poison`: some value, the same at every use, so that what they overwrite, and the
+// computation that only it kept alive, goes in the clean-up after promotion (and their
+// write-backs are left out, see optimize). Elsewhere the stores of them are simply left out,
+// as the interpreter leaves the field: a value there would only be one more field to write
+// back at every slow side (2% more compile time, 1.4% more code on the compile measure).
+// (Not undef: it reaches leave_to_interpreter's arguments, which clang marks noundef: an undef
+// there is undefined behaviour, and with undef some traces of the Linux guest crashed,
+// reading guest memory through a soft-TLB entry that a refill had not filled.)
+void resolve_unspecified_values(Module& m, Function& trace) {
+    Function* unspecified = m.getFunction("trapeze_rt_unspecified");
+    if (!unspecified) return;
+    const DataLayout& dl = m.getDataLayout();
+    Argument* cpu = trace.getArg(0);
+    auto cpu_offset = [&](Value* ptr, int64_t& at) {
+        APInt off(dl.getIndexTypeSizeInBits(ptr->getType()), 0);
+        if (ptr->stripAndAccumulateConstantOffsets(dl, off, true) != cpu) return false;
+        at = off.getSExtValue();
+        return true;
+    };
+    SmallVector<CallInst*, 32> calls;
+    SmallPtrSet<Value*, 32> values;
+    for (User* u : unspecified->users())
+        if (auto* call = dyn_cast<CallInst>(u); call && call->getFunction() == &trace) {
+            calls.push_back(call);
+            values.insert(call);
+        }
+    if (calls.empty()) return;
+    std::set<int64_t> fields;  // where they are stored
+    for (CallInst* call : calls)
+        for (User* u : call->users())
+            if (auto* st = dyn_cast<StoreInst>(u); st && st->getValueOperand() == call)
+                if (int64_t at; cpu_offset(st->getPointerOperand(), at)) fields.insert(at);
+    bool overwritten = false;  // another value is stored to one of those fields
+    for (Instruction& i : instructions(trace))
+        if (auto* st = dyn_cast<StoreInst>(&i); st && !values.count(st->getValueOperand()))
+            if (int64_t at; cpu_offset(st->getPointerOperand(), at) && fields.count(at)) overwritten = true;
+    for (CallInst* call : calls) {
+        if (!overwritten)
+            for (User* u : make_early_inc_range(call->users()))
+                if (auto* st = dyn_cast<StoreInst>(u); st && st->getValueOperand() == call) st->eraseFromParent();
+        if (!call->use_empty())
+            call->replaceAllUsesWith(new FreezeInst(PoisonValue::get(call->getType()), "unspecified", call));
+        call->eraseFromParent();
+    }
+}
+
 void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r, TraceResult& out) {
     LoopAnalysisManager lam;
     FunctionAnalysisManager fam;
@@ -1712,6 +1762,7 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r, Tr
             InlineFunction(*CallInst::Create(canonical, {cpu}, "", at), ifi, nullptr, /*InsertLifetime=*/false);
         }
     }
+    resolve_unspecified_values(m, trace);
     lap("inline");
     if (g_timer && g_timer->on) g_timer->line += " [" + std::to_string(trace.getInstructionCount()) + " insns]";
     // 2. With everything in one function, say what aliases what (the first pass that asks
@@ -1766,6 +1817,13 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r, Tr
         guard->addFnAttr(Attribute::AlwaysInline);
         inline_all();
     }
+    // A write-back of an unspecified value (above) is left out: memory keeps what it
+    // holds, which is as good a value as any (otherwise each trace whose instructions set the
+    // lazy flags stored one at every slow side of its guest accesses).
+    for (Instruction& i : make_early_inc_range(instructions(trace)))
+        if (auto* st = dyn_cast<StoreInst>(&i))
+            if (auto* v = dyn_cast<FreezeInst>(st->getValueOperand()); v && isa<PoisonValue>(v->getOperand(0)))
+                st->eraseFromParent();
     merge_trace_leaves(trace);
     out.cases_pruned = prune_switch_cases(trace);
     fam.invalidate(trace, PreservedAnalyses::none());

@@ -18,6 +18,12 @@ inline uint32_t parity_flag(uint32_t v) {
     return (__builtin_parity(v & 0xFF) ^ 1) ? PF : 0;
 }
 
+#ifdef TRAPEZE_TRACE_BITCODE
+// Compiled code only (binary_translate/CMakeLists.txt): a value the trace builder replaces
+// with LLVM's undef before it optimises (llvm_backend.cpp, optimize).
+extern "C" uint32_t trapeze_rt_unspecified() noexcept __attribute__((const));
+#endif
+
 // Stores only the fields the op's flags are computed from (compute_arith_flags and the
 // flag_* functions below, the only readers): a logic op's flags come from the result alone,
 // and only ADC, SBB, INC and DEC have a carry in. The others keep stale values that nothing
@@ -33,6 +39,14 @@ inline void set_lazy(ArithFlags& f, LazyOp op, unsigned size, uint32_t res, uint
         f.b = b;
     }
     if (op == LazyOp::kAdc || op == LazyOp::kSbb || op == LazyOp::kInc || op == LazyOp::kDec) f.cin = cin;
+#ifdef TRAPEZE_TRACE_BITCODE
+    // eager means nothing while op is not kNone. The interpreter leaves it as it was; a
+    // trace says it is undefined, so that LLVM drops the flags a rotate materialised
+    // (set_eager) once the next ALU instruction records its own: otherwise they stayed
+    // live to every later write-back of the state (each guest access's slow side), some
+    // 20 host instructions a rotate in busybox's sha256 rounds (docs/jit.md, "Eleventh look").
+    f.eager = trapeze_rt_unspecified();
+#endif
 }
 
 inline void set_eager(ArithFlags& f, uint32_t flags) {

@@ -252,6 +252,22 @@ TEST_CASE("a looping trace entered where it reads the flags makes them canonical
     CHECK(bt::format_stats(m.jit->stats()).find("made canonical on") != std::string::npos);
 }
 
+TEST_CASE("a rotate's flags are right after leaves and trace exits, with the ALU op's after it") {
+    for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("rotate_flags", quantum);
+    auto code = guest("rotate_flags");
+    GuestMachine interp(code, false), m(code, true);
+    CHECK(interp.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(m.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
+    CHECK(interp.result(1) > 100);  // the first rotate's OF varied over the 4000 iterations
+    CHECK(interp.result(1) < 3900);
+    for (unsigned i = 0; i < 5; ++i) CHECK(m.result(i) == interp.result(i));
+    CHECK(bt::compare_cpu_state(interp.cpu(), m.cpu()) == "");
+    bt::JitStats st = m.jit->stats();
+    CHECK(st.traces_failed == 0);
+    CHECK(st.leaves > 8000);  // three straddling accesses an iteration, once the traces were in
+    CHECK(st.insns_compiled_code > 20'000);
+}
+
 TEST_CASE("traces specialised for flat segments are not run when DS is not flat") {
     for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("segments", quantum);
     GuestMachine m(guest("segments"), true);
