@@ -2,7 +2,8 @@
 # benches/int-loop.sh [ITERATIONS]
 # The interpreter benchmark of issue "IA-32 core": runs benches/int_loop.asm (a bare-metal
 # integer loop, ~16.5 instructions per iteration) under trapeze and under Debian's Bochs 2.7
-# in one run and prints guest MIPS for both and their ratio. Wall time includes start-up;
+# in one run and prints guest MIPS for both and their ratio; then QEMU's (TCG) for scale,
+# with each interpreter's ratio to it. Wall time includes start-up;
 # an empty run of each (ITER=1) is subtracted so the figure is the loop's own speed.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -39,6 +40,24 @@ B
     echo "$t1 - $t0" | bc -l
 }
 
+qemu_time() {  # ROM -> seconds (until the checksum's newline reaches the debug console)
+    out="$tmp/qemu.out"
+    : > "$out"
+    t0=$(now)
+    qemu-system-i386 -cpu pentium2 -display none -no-reboot -bios "$1" -debugcon file:"$out" \
+        -serial null -monitor none < /dev/null > /dev/null 2>&1 &
+    pid=$!
+    while [ "$(wc -l < "$out")" -eq 0 ]; do
+        kill -0 $pid 2>/dev/null || { echo "qemu exited early" >&2; exit 1; }
+        sleep 0.005
+    done
+    t1=$(now)
+    kill -9 $pid 2>/dev/null || true
+    wait $pid 2>/dev/null || true
+    echo "$t1 - $t0" | bc -l
+}
+min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
+
 set -- $(trapeze_time interp "$tmp/loop.rom"); t_loop=$1; n_loop=$2
 set -- $(trapeze_time interp "$tmp/empty.rom"); t_empty=$1; n_empty=$2
 b_loop=$(bochs_time "$tmp/loop.rom")
@@ -50,3 +69,12 @@ printf 'int_loop: %d iterations, %d guest instructions\n' "$iters" "$n"
 printf '  trapeze interpreter: %6.2f s  %7.1f MIPS\n' "$tm" "$(echo "$n / $tm / 1000000" | bc -l)"
 printf '  bochs 2.7          : %6.2f s  %7.1f MIPS\n' "$bm" "$(echo "$n / $bm / 1000000" | bc -l)"
 printf '  ratio trapeze/bochs: %.2fx\n' "$(echo "$bm / $tm" | bc -l)"
+# QEMU's TCG, the target of issue "The PC" (the interpreter within 3x of it): a translator,
+# for scale. Its runs are short, so each is taken twice and the minimum kept.
+if command -v qemu-system-i386 > /dev/null; then
+    q_loop=$(min "$(qemu_time "$tmp/loop.rom")" "$(qemu_time "$tmp/loop.rom")")
+    q_empty=$(min "$(qemu_time "$tmp/empty.rom")" "$(qemu_time "$tmp/empty.rom")")
+    qm=$(echo "$q_loop - $q_empty" | bc -l)
+    printf '  qemu-system-i386   : %6.2f s  %7.1f MIPS (TCG)\n' "$qm" "$(echo "$n / $qm / 1000000" | bc -l)"
+    printf '  ratio to qemu: trapeze interpreter %.2fx, bochs %.2fx slower\n' "$(echo "$tm / $qm" | bc -l)" "$(echo "$bm / $qm" | bc -l)"
+fi
