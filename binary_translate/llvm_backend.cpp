@@ -28,8 +28,8 @@
 #include <future>
 #include <map>
 #include <mutex>
-#include <set>
 #include <optional>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -1657,11 +1657,17 @@ void resolve_unspecified_values(Module& m, Function& trace) {
     };
     SmallVector<CallInst*, 32> calls;
     SmallPtrSet<Value*, 32> values;
-    for (User* u : unspecified->users())
-        if (auto* call = dyn_cast<CallInst>(u); call && call->getFunction() == &trace) {
-            calls.push_back(call);
-            values.insert(call);
+    for (User* u : make_early_inc_range(unspecified->users())) {
+        auto* call = dyn_cast<CallInst>(u);
+        if (!call) continue;
+        if (call->getFunction() != &trace) {  // (a function imported but not inlined)
+            call->replaceAllUsesWith(new FreezeInst(PoisonValue::get(call->getType()), "unspecified", call));
+            call->eraseFromParent();
+            continue;
         }
+        calls.push_back(call);
+        values.insert(call);
+    }
     if (calls.empty()) return;
     std::set<int64_t> fields;  // where they are stored
     for (CallInst* call : calls)

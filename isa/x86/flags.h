@@ -19,8 +19,8 @@ inline uint32_t parity_flag(uint32_t v) {
 }
 
 #ifdef TRAPEZE_TRACE_BITCODE
-// Compiled code only (binary_translate/CMakeLists.txt): a value the trace builder replaces
-// with LLVM's undef before it optimises (llvm_backend.cpp, optimize).
+// Compiled code only (binary_translate/CMakeLists.txt): a value left unspecified, which the
+// trace builder resolves before it optimises (llvm_backend.cpp, resolve_unspecified_values).
 extern "C" uint32_t trapeze_rt_unspecified() noexcept __attribute__((const));
 #endif
 
@@ -41,7 +41,7 @@ inline void set_lazy(ArithFlags& f, LazyOp op, unsigned size, uint32_t res, uint
     if (op == LazyOp::kAdc || op == LazyOp::kSbb || op == LazyOp::kInc || op == LazyOp::kDec) f.cin = cin;
 #ifdef TRAPEZE_TRACE_BITCODE
     // eager means nothing while op is not kNone. The interpreter leaves it as it was; a
-    // trace says it is undefined, so that LLVM drops the flags a rotate materialised
+    // trace says it is unspecified, so that LLVM drops the flags a rotate materialised
     // (set_eager) once the next ALU instruction records its own: otherwise they stayed
     // live to every later write-back of the state (each guest access's slow side), some
     // 20 host instructions a rotate in busybox's sha256 rounds (docs/jit.md, "Eleventh look").
