@@ -27,28 +27,26 @@ info: action=report
 panic: action=fatal
 B
     echo c > "$d/rc"
-    t0=$(now)
-    ( cd "$d" && exec bochs -q -f bochsrc -rc rc < /dev/null > stdout 2> stderr ) &
-    pid=$!
-    while ! grep -q "HLT instruction with IF=0" "$d/bochs.log" 2>/dev/null; do
-        kill -0 $pid 2>/dev/null || { echo "bochs exited early" >&2; exit 1; }
-        sleep 0.02
-    done
-    t1=$(now)
-    kill -9 $pid 2>/dev/null || true
-    wait $pid 2>/dev/null || true
-    echo "$t1 - $t0" | bc -l
+    time_until "grep -q 'HLT instruction with IF=0' '$d/bochs.log' 2>/dev/null" bochs \
+        sh -c 'cd "$0" && exec bochs -q -f bochsrc -rc rc > stdout 2> stderr' "$d"
 }
 
 qemu_time() {  # ROM -> seconds (until the checksum's newline reaches the debug console)
-    out="$tmp/qemu.out"
-    : > "$out"
+    : > "$tmp/qemu.out"
+    time_until "[ \"\$(wc -l < '$tmp/qemu.out')\" -ne 0 ]" qemu \
+        qemu-system-i386 -cpu pentium2 -display none -no-reboot -bios "$1" -debugcon file:"$tmp/qemu.out" \
+        -serial null -monitor none
+}
+
+# CHECK NAME COMMAND... -> seconds: runs COMMAND in the background until the shell test
+# CHECK succeeds (the guest is done: neither emulator exits by itself), then kills it.
+time_until() {
+    check=$1; name=$2; shift 2
     t0=$(now)
-    qemu-system-i386 -cpu pentium2 -display none -no-reboot -bios "$1" -debugcon file:"$out" \
-        -serial null -monitor none < /dev/null > /dev/null 2>&1 &
+    "$@" < /dev/null > /dev/null 2>&1 &
     pid=$!
-    while [ "$(wc -l < "$out")" -eq 0 ]; do
-        kill -0 $pid 2>/dev/null || { echo "qemu exited early" >&2; exit 1; }
+    while ! eval "$check"; do
+        kill -0 $pid 2>/dev/null || { echo "$name exited early" >&2; exit 1; }
         sleep 0.005
     done
     t1=$(now)
