@@ -1015,6 +1015,14 @@ void leave_without_flags(Module& m, Function& f) {
     }
 }
 
+// The byte offset in the CPU object (the trace function's first argument, cpu) that ptr
+// points at, when it is cpu plus a constant.
+std::optional<int64_t> cpu_field_offset(const Value* ptr, const Value* cpu, const DataLayout& dl) {
+    APInt off(dl.getIndexTypeSizeInBits(ptr->getType()), 0);
+    if (ptr->stripAndAccumulateConstantOffsets(dl, off, true) != cpu) return std::nullopt;
+    return off.getSExtValue();
+}
+
 // Whether v reaches only leaves (X86Cpu::leave_to_interpreter's arguments), through casts.
 bool only_leave_argument(const Value* v) {
     for (const User* u : v->users()) {
@@ -1040,10 +1048,10 @@ SmallVector<BasicBlock*, 8> blocks_reading_entry_flags(BasicBlock& start, int64_
     auto op_access = [&](const Instruction& i) {
         const Value* ptr = getLoadStorePointerOperand(&i);
         if (!ptr) return 0;
-        APInt off(dl.getIndexTypeSizeInBits(ptr->getType()), 0);
-        if (ptr->stripAndAccumulateConstantOffsets(dl, off, true) != cpu) return 0;
+        const std::optional<int64_t> at = cpu_field_offset(ptr, cpu, dl);
+        if (!at) return 0;
         Type* ty = isa<LoadInst>(i) ? i.getType() : cast<StoreInst>(i).getValueOperand()->getType();
-        const int64_t lo = off.getSExtValue(), end = lo + int64_t(dl.getTypeStoreSize(ty));
+        const int64_t lo = *at, end = lo + int64_t(dl.getTypeStoreSize(ty));
         if (op_offset < lo || op_offset >= end) return 0;
         return isa<LoadInst>(i) ? 1 : 2;
     };
@@ -1161,10 +1169,7 @@ void merge_trace_leaves(Function& f) {
     auto cpu_field = [&](const Value* v) -> std::optional<int64_t> {
         const auto* load = dyn_cast<LoadInst>(v);
         if (!load || !load->isSimple()) return std::nullopt;
-        APInt offset(dl.getIndexTypeSizeInBits(load->getPointerOperandType()), 0);
-        const Value* base = load->getPointerOperand()->stripAndAccumulateConstantOffsets(dl, offset, true);
-        if (base != cpu) return std::nullopt;
-        return offset.getSExtValue();
+        return cpu_field_offset(load->getPointerOperand(), cpu, dl);
     };
     struct Leave {
         CallInst* call;
@@ -1387,11 +1392,10 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
             simple = st->isSimple();
         }
         if (!ptr) continue;
-        APInt off(dl.getIndexTypeSizeInBits(ptr->getType()), 0);
-        const Value* base = ptr->stripAndAccumulateConstantOffsets(dl, off, true);
-        if (base != cpu) continue;
+        const std::optional<int64_t> at = cpu_field_offset(ptr, cpu, dl);
+        if (!at) continue;
         if (!simple) return;  // volatile or atomic CPU state: leave the function alone
-        Loc& loc = locs[{off.getSExtValue(), ty}];
+        Loc& loc = locs[{*at, ty}];
         if (!loc.ptr) {
             loc.ptr = ptr;
             loc.ty = ty;
@@ -1422,11 +1426,10 @@ void promote_cpu_state(Function& f, AAResults& aa, const MDNode* cpu_scope, cons
         } else if (isa<LoadInst>(i) || isa<StoreInst>(i)) {
             const Value* ptr = getLoadStorePointerOperand(&i);
             Type* ty = isa<LoadInst>(i) ? i.getType() : cast<StoreInst>(i).getValueOperand()->getType();
-            APInt off(dl.getIndexTypeSizeInBits(ptr->getType()), 0);
             const MDNode* scopes = i.getMetadata(LLVMContext::MD_alias_scope);
             uint64_t lo = 0, size = 0;
-            if (ptr->stripAndAccumulateConstantOffsets(dl, off, true) == cpu) {
-                t = {Touch::kCpuField, isa<StoreInst>(i), off.getSExtValue(), uint64_t(dl.getTypeStoreSize(ty))};
+            if (const std::optional<int64_t> at = cpu_field_offset(ptr, cpu, dl)) {
+                t = {Touch::kCpuField, isa<StoreInst>(i), *at, uint64_t(dl.getTypeStoreSize(ty))};
             } else if (cpu_array_region(ptr, cpu, dl, dl.getTypeStoreSize(ty), lo, size)) {
                 t = {Touch::kCpuField, isa<StoreInst>(i), int64_t(lo), size};
             } else if (scopes && cpu_scope && !is_contained(scopes->operands(), cpu_scope)) {
@@ -1648,38 +1651,27 @@ void resolve_unspecified_values(Module& m, Function& trace) {
     Function* unspecified = m.getFunction("trapeze_rt_unspecified");
     if (!unspecified) return;
     const DataLayout& dl = m.getDataLayout();
-    Argument* cpu = trace.getArg(0);
-    auto cpu_offset = [&](Value* ptr, int64_t& at) {
-        APInt off(dl.getIndexTypeSizeInBits(ptr->getType()), 0);
-        if (ptr->stripAndAccumulateConstantOffsets(dl, off, true) != cpu) return false;
-        at = off.getSExtValue();
-        return true;
-    };
-    SmallVector<CallInst*, 32> calls;
-    SmallPtrSet<Value*, 32> values;
-    for (User* u : make_early_inc_range(unspecified->users())) {
-        auto* call = dyn_cast<CallInst>(u);
-        if (!call) continue;
-        if (call->getFunction() != &trace) {  // (a function imported but not inlined)
-            call->replaceAllUsesWith(new FreezeInst(PoisonValue::get(call->getType()), "unspecified", call));
-            call->eraseFromParent();
-            continue;
+    const Argument* cpu = trace.getArg(0);
+    SmallVector<CallInst*, 32> calls;  // (in a function imported but not inlined too: freeze poison)
+    SmallPtrSet<Value*, 32> in_trace;
+    for (User* u : unspecified->users())
+        if (auto* call = dyn_cast<CallInst>(u)) {
+            calls.push_back(call);
+            if (call->getFunction() == &trace) in_trace.insert(call);
         }
-        calls.push_back(call);
-        values.insert(call);
-    }
-    if (calls.empty()) return;
-    std::set<int64_t> fields;  // where they are stored
-    for (CallInst* call : calls)
-        for (User* u : call->users())
-            if (auto* st = dyn_cast<StoreInst>(u); st && st->getValueOperand() == call)
-                if (int64_t at; cpu_offset(st->getPointerOperand(), at)) fields.insert(at);
+    std::set<int64_t> fields;  // where the trace stores them
+    for (Value* v : in_trace)
+        for (User* u : v->users())
+            if (auto* st = dyn_cast<StoreInst>(u); st && st->getValueOperand() == v)
+                if (const std::optional<int64_t> at = cpu_field_offset(st->getPointerOperand(), cpu, dl))
+                    fields.insert(*at);
     bool overwritten = false;  // another value is stored to one of those fields
     for (Instruction& i : instructions(trace))
-        if (auto* st = dyn_cast<StoreInst>(&i); st && !values.count(st->getValueOperand()))
-            if (int64_t at; cpu_offset(st->getPointerOperand(), at) && fields.count(at)) overwritten = true;
+        if (auto* st = dyn_cast<StoreInst>(&i); st && !in_trace.count(st->getValueOperand()))
+            if (const std::optional<int64_t> at = cpu_field_offset(st->getPointerOperand(), cpu, dl))
+                overwritten = overwritten || fields.count(*at);
     for (CallInst* call : calls) {
-        if (!overwritten)
+        if (!overwritten && in_trace.count(call))
             for (User* u : make_early_inc_range(call->users()))
                 if (auto* st = dyn_cast<StoreInst>(u); st && st->getValueOperand() == call) st->eraseFromParent();
         if (!call->use_empty())
