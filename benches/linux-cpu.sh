@@ -11,6 +11,11 @@
 # interleaved) and the minimum is kept; the CPU time (user+sys) of each whole run is printed
 # too. The script checks that all runs printed the same sha256 and gzip size.
 #
+# A fourth leg, "jit, warm cache", is the JIT with `--jit-cache` on a directory that
+# LINUX_CPU_CACHE_FILL earlier runs of the same command (default 2, not timed) filled: a guest
+# run again, as a user reruns a test image. The plain jit leg is the first run's figure, with
+# nothing cached.
+#
 # All three boot the same kernel, initramfs and command line
 # ("console=ttyS0 acpi=off noapic nolapic trapeze.bench=MB") with 256 MiB. trapeze runs with
 # its default -icount 3 and `-rtc base=2024-01-01`, as the guest.linux tests do: guest time
@@ -57,8 +62,12 @@ timed() {
         echo "$name did not print both TRAPEZE-BENCH lines:" >&2
         tail -5 "$tmp/$name.log" "$tmp/$name.log.err" >&2; exit 1; }
 }
+fills=${LINUX_CPU_CACHE_FILL:-2}
+case $fills in ''|*[!0-9]*) echo "LINUX_CPU_CACHE_FILL must be a number (got $fills)" >&2; exit 2 ;; esac
 leg() {  # ENGINE RUN
     case $1 in
+    jitc) timed "$1$2" env TRAPEZE_JIT_COUNT=0 "$tmp/trapeze" run pc -m 256 -kernel "$kernel" -initrd "$initrd" \
+              -append "$append" -rtc base=2024-01-01 -no-reboot --engine=jit -d jit --jit-cache "$tmp/jit-cache" ;;
     qemu) timed "$1$2" qemu-system-i386 -cpu pentium2 -m 256 -nographic -no-reboot \
               -kernel "$kernel" -initrd "$initrd" -append "$append" ;;
     # -d jit for the compile statistics, without the execution counts it would otherwise
@@ -83,8 +92,10 @@ kver=$(sed -n 's/^linux-image-\([^_]*\)_.*/\1/p' "$build/corpus-cache/VERSIONS" 
 printf 'Debian i386 guest (%s), -m 256, "%s"\n' "${kver:-vmlinuz}" "$append"
 printf 'workload: busybox sha256sum and busybox gzip -c | wc -c over %d MiB made in the guest\n' "$mb"
 
-engines="jit interp qemu"
+engines="jit jitc interp qemu"
 for e in $engines; do eval "w_$e=''; t_$e=''; c_$e=''"; done
+f=0
+while [ "$f" -lt "$fills" ]; do f=$((f + 1)); leg jitc "fill$f" > /dev/null; done
 r=0
 while [ "$r" -lt "$runs" ]; do
     r=$((r + 1))
@@ -95,13 +106,13 @@ while [ "$r" -lt "$runs" ]; do
     done
 done
 
-printf '%19s%-27s%-28s%s\n' '' 'workload: start to end' 'total: to end' 'CPU of each run'
-printf '%19s%-27s%-28s%s\n' '' '   min  (each run)' '    min  (each run)' '(user+sys)'
+printf '%24s%-27s%-28s%s\n' '' 'workload: start to end' 'total: to end' 'CPU of each run'
+printf '%24s%-27s%-28s%s\n' '' '   min  (each run)' '    min  (each run)' '(user+sys)'
 each() { for t in "$@"; do printf ' %.1f' "$t"; done; }
 for e in $engines; do
     eval "w=\$w_$e; t=\$t_$e; c=\$c_$e"
-    case $e in qemu) label=qemu-system-i386 ;; *) label="trapeze $e" ;; esac
-    printf '  %-16s %6.1f s  %-16s %7.1f s  %-16s %s s\n' "$label" "$(min $w)" "($(each $w | sed 's/^ //'))" \
+    case $e in qemu) label=qemu-system-i386 ;; jitc) label="trapeze jit, warm cache" ;; *) label="trapeze $e" ;; esac
+    printf '  %-21s %6.1f s  %-16s %7.1f s  %-16s %s s\n' "$label" "$(min $w)" "($(each $w | sed 's/^ //'))" \
         "$(min $t)" "($(each $t | sed 's/^ //'))" "$(echo $c)"
     eval "W_$e=$(min $w); T_$e=$(min $t)"
 done
@@ -109,6 +120,8 @@ printf '  ratios (workload / total):  jit/interp %s / %s   jit/qemu %s / %s   in
     "$(ratio "$W_jit" "$W_interp")" "$(ratio "$T_jit" "$T_interp")" \
     "$(ratio "$W_jit" "$W_qemu")" "$(ratio "$T_jit" "$T_qemu")" \
     "$(ratio "$W_interp" "$W_qemu")" "$(ratio "$T_interp" "$T_qemu")"
+printf '  warm cache (workload / total):  jit, warm cache/qemu %s / %s   jit, warm cache/jit %s / %s\n' \
+    "$(ratio "$W_jitc" "$W_qemu")" "$(ratio "$T_jitc" "$T_qemu")" "$(ratio "$W_jitc" "$W_jit")" "$(ratio "$T_jitc" "$T_jit")"
 
 status=0
 results jit1 > "$tmp/expected"
@@ -121,10 +134,10 @@ while [ "$r" -lt "$runs" ]; do
     done
 done
 [ -s "$tmp/expected" ] && grep -q '/tmp/data$' "$tmp/expected" || status=1
-if [ "$status" = 0 ]; then echo "  results identical in all $((runs * 3)) runs"; else echo "  results DIFFER (or are missing)"; fi
-ij=$(insns jit1); ii=$(insns interp1)
-if [ "$ij" = "$ii" ]; then echo "  guest instructions (whole run): $ij under both trapeze engines"
-else echo "  guest instructions (whole run): jit $ij, interp $ii (not the same: the engines ran different guest code)"; fi
+if [ "$status" = 0 ]; then echo "  results identical in all $((runs * 4)) runs"; else echo "  results DIFFER (or are missing)"; fi
+ij=$(insns jit1); ii=$(insns interp1); ic=$(insns jitc1)
+if [ "$ij" = "$ii" ] && [ "$ij" = "$ic" ]; then echo "  guest instructions (whole run): $ij in every trapeze leg"
+else echo "  guest instructions (whole run): jit $ij, jit warm $ic, interp $ii (not the same: they ran different guest code)"; fi
 # The JIT's compiling thread: its CPU time is part of the jit leg's CPU above (on a second core
 # when one is free); what is left is the guest's own thread.
 r=0
@@ -134,4 +147,14 @@ while [ "$r" -lt "$runs" ]; do
         awk -v r="$r" '{ printf "  jit run %d: %.1f s of compiling CPU; ", r, $1 / 1000 }'
     sed -n 's/^jit: traces: \([0-9]*\) compiled.*/\1 traces compiled/p' "$tmp/jit$r.log.err"
 done
+r=0
+while [ "$r" -lt "$runs" ]; do
+    r=$((r + 1))
+    sed -n 's/^jit: compile time (CPU): \([0-9.]*\) ms.*/\1/p' "$tmp/jitc$r.log.err" | tail -n 1 |
+        awk -v r="$r" '{ printf "  jit, warm cache, run %d: %.1f s of compiling CPU; ", r, $1 / 1000 }'
+    t=$(sed -n 's/^jit: traces: \([0-9]*\) compiled.*/\1/p' "$tmp/jitc$r.log.err")
+    d=$(sed -n 's/^jit: disk cache [^:]*: \([0-9]*\) of the traces loaded.*/\1/p' "$tmp/jitc$r.log.err")
+    echo "$t traces installed, $d of them loaded from the cache"
+done
+echo "  the cache: $(ls "$tmp/jit-cache" | wc -l) entries, $(du -sh "$tmp/jit-cache" | cut -f1) after $((fills + runs)) runs"
 exit $status

@@ -329,6 +329,7 @@ void Engine::install_ready() {
         }
         st_.traces_compiled++;
         if (d.result.reused) st_.traces_reused++;
+        if (d.result.from_disk) st_.traces_from_disk++;
         st_.entry_blocks += installed;
         st_.blocks_translated += d.blocks;
         st_.insns_translated += d.insns;
@@ -355,6 +356,8 @@ JitStats Engine::stats() const {
     s.insns_compiled_code = cpu_.native_instructions() - base_native_;
     s.insns_interpreted = cpu_.instructions() - base_all_ - s.insns_compiled_code -
                           (cpu_.halted_instructions() - base_halted_);
+    s.disk_cache_dir = backend_->disk_cache_dir();
+    s.disk_cache = backend_->disk_cache_counts();
     return s;
 }
 
@@ -391,6 +394,10 @@ JitOptions JitOptions::from_environment(bool count) {
     return o;
 }
 
+bool use_trace_disk_cache(const std::string& dir, std::string& why) {
+    return Backend::instance()->use_disk_cache(dir, why);
+}
+
 std::unique_ptr<JitEngine> JitEngine::create(x86::X86Cpu& cpu, const JitOptions& opts) {
     return std::make_unique<Engine>(cpu, opts, Backend::instance());
 }
@@ -411,6 +418,11 @@ std::string format_stats(const JitStats& s) {
                        s.canonical_entries, s.cases_pruned);
     out += fmt::format("jit: compile time (CPU): {:.1f} ms ({:.2f} ms per trace); code: {} bytes ({:.0f} per trace)\n",
                        s.compile_seconds * 1e3, s.compile_seconds * 1e3 / n, s.code_bytes, s.code_bytes / n);
+    if (!s.disk_cache_dir.empty())
+        out += fmt::format("jit: disk cache {}: {} of the traces loaded from it; {} entries loaded, {} written, {} "
+                           "rejected (damaged or unlinkable), {} writes failed (this process)\n",
+                           s.disk_cache_dir, s.traces_from_disk, s.disk_cache.loaded, s.disk_cache.written,
+                           s.disk_cache.rejected, s.disk_cache.write_failures);
     if (s.execution_counted)
         out += fmt::format("jit: execution: {} trace entries, {} chain hits ({} of them from trace to trace, {} of "
                            "those past the guard), {} guard misses, {} left before an access; {} compiled blocks "

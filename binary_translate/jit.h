@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "binary_translate/trace_disk_cache.h"
 #include "isa/x86/cpu.h"
 
 namespace trapeze::bt {
@@ -47,6 +48,7 @@ struct JitStats {
     uint64_t traces_requested = 0;
     uint64_t traces_compiled = 0;   // installed in a block
     uint64_t traces_reused = 0;     // of which the code was already compiled (same trace)
+    uint64_t traces_from_disk = 0;  // of which the code came from the disk cache (--jit-cache)
     uint64_t traces_failed = 0;     // the backend could not compile them (interpreted)
     uint64_t traces_discarded = 0;  // finished after their block was dropped
     uint64_t traces_dropped = 0;    // never compiled: the block went first, or the backlog was full
@@ -72,7 +74,14 @@ struct JitStats {
     uint64_t trace_jumps_trusted = 0;  // of which skipped the callee's guard (TraceJump::spec)
     uint64_t invalidations = 0;     // compiled traces dropped with their block
     std::string last_error;
+    std::string disk_cache_dir;     // --jit-cache, "" without one
+    DiskCacheCounts disk_cache;     // the process's (every engine's) use of it
 };
+
+// Keeps compiled traces in `dir` between runs (--jit-cache; trace_disk_cache.h). Call before
+// the first engine compiles anything. False, with a one-line why, if the directory cannot be
+// made or written.
+bool use_trace_disk_cache(const std::string& dir, std::string& why);
 
 class JitEngine : public x86::TraceEngine {
 public:

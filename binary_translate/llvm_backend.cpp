@@ -16,6 +16,8 @@
 // table (host_symbols.h) and then the shared libraries (dlsym).
 #include "binary_translate/llvm_backend.h"
 
+#include "binary_translate/trace_disk_cache.h"
+
 #include <dlfcn.h>
 #include <unistd.h>
 #include <time.h>
@@ -34,6 +36,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <fmt/format.h>
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/ExecutionEngine/Orc/Core.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
@@ -55,6 +58,8 @@
 #include <llvm/Support/CommandLine.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/xxhash.h>
+#include <llvm/Config/llvm-config.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/Analysis/InlineCost.h>
@@ -358,6 +363,9 @@ public:
     LlvmBackend() = default;
 
     void submit(TraceRequest req, std::function<void(TraceResult)> done) override;
+    bool use_disk_cache(const std::string& dir, std::string& why) override;
+    std::string disk_cache_dir() const override;
+    DiskCacheCounts disk_cache_counts() const override { return disk_.counts(); }
     void shutdown();
 
 private:
@@ -375,7 +383,12 @@ private:
 
     bool start(std::string& why);
     void thread_main();
-    TraceResult compile(const TraceRequest& r);
+    TraceResult compile(const TraceRequest& r, bool use_disk = true);
+    // Looks up name and name_enter after their module or object was added under rt; fills
+    // out's code fields, or its error.
+    void install(const orc::ResourceTrackerSP& rt, const std::string& name, const TraceRequest& r, TraceResult& out);
+    // The trace's code from the disk cache, if there and linkable.
+    bool load_from_disk(const std::string& key, const std::string& name, const TraceRequest& r, TraceResult& out);
     std::unique_ptr<Module> build(const TraceRequest& r, const std::string& name, TraceResult& out,
                                   std::string& failed_handler);
     Function* handler_function(x86::Handler h);
@@ -405,6 +418,11 @@ private:
     std::unordered_map<uintptr_t, Function*> handler_cache_;
     uint64_t seq_ = 0;
     uint64_t object_bytes_ = 0;
+    // --jit-cache: the directory (set before LLVM starts), and the object of the compilation
+    // in progress, copied as it passes the object layer when it is to be stored.
+    TraceDiskCache disk_;
+    bool capture_object_ = false;
+    std::string captured_object_;
     // TRAPEZE_JIT_PERFMAP=1: each trace's code range and entry in /tmp/perf-PID.map, the
     // format `perf report` reads for code it has no symbols of (docs/jit.md).
     std::FILE* perf_map_ = nullptr;
@@ -498,6 +516,25 @@ bool LlvmBackend::start(std::string& why) {
         return false;
     }
     tm_ = std::move(*tm);
+    if (disk_.is_open()) {
+        // Everything the code of a trace depends on besides its key: this build (whose handler
+        // offsets portable_trace_key uses, and whose backend made the IR), LLVM, the host CPU
+        // and the tuning knobs.
+        const std::string id = build_id_of(reinterpret_cast<const void*>(&trace_key));
+        if (id.empty()) {
+            std::fprintf(stderr, "trapeze: --jit-cache: this executable has no GNU build ID to key the cache by "
+                                 "(link with --build-id); not used\n");
+            disk_.close();
+        } else {
+            std::string fp = "build " + id + "\nllvm " LLVM_VERSION_STRING "\ncpu " + tm_->getTargetCPU().str() +
+                             "\nfeatures " + tm_->getTargetFeatureString().str() + "\n";
+            for (const char* knob : {"TRAPEZE_LLVM_ARGS", "TRAPEZE_JIT_CG0", "TRAPEZE_JIT_CG2", "TRAPEZE_JIT_NOSPECIALISE",
+                                     "TRAPEZE_JIT_FULL_O2", "TRAPEZE_JIT_NOPROMOTE", "TRAPEZE_JIT_NOBLIND",
+                                     "TRAPEZE_JIT_NOTHROUGH"})
+                if (const char* v = std::getenv(knob)) fp += std::string(knob) + "=" + v + "\n";
+            disk_.set_fingerprint(std::move(fp));
+        }
+    }
     auto jit = orc::LLJITBuilder().setJITTargetMachineBuilder(*jtmb).create();
     if (!jit) {
         why = toString(jit.takeError());
@@ -517,6 +554,7 @@ bool LlvmBackend::start(std::string& why) {
                 raw_fd_ostream os(std::string(dump) + "/" + obj->getBufferIdentifier().str() + ".o", ec);
                 if (!ec) os << obj->getBuffer();
             }
+            if (capture_object_) captured_object_ = obj->getBuffer().str();
             auto o = object::ObjectFile::createObjectFile(obj->getMemBufferRef());
             if (o) {
                 for (const object::SectionRef& s : (*o)->sections())
@@ -540,6 +578,17 @@ void LlvmBackend::shutdown() {
     if (TimePassesIsEnabled) reportAndResetTimings();  // TRAPEZE_LLVM_ARGS=-time-passes
 }
 
+bool LlvmBackend::use_disk_cache(const std::string& dir, std::string& why) {
+    std::lock_guard<std::mutex> lock(m_);
+    if (launched_) {  // (the fingerprint is made when LLVM starts)
+        why = "too late: the JIT has started";
+        return false;
+    }
+    return disk_.open(dir, why);
+}
+
+std::string LlvmBackend::disk_cache_dir() const { return disk_.dir(); }
+
 void LlvmBackend::submit(TraceRequest req, std::function<void(TraceResult)> done) {
     std::string key = trace_key(req);
     std::string error;
@@ -552,6 +601,7 @@ void LlvmBackend::submit(TraceRequest req, std::function<void(TraceResult)> done
                 r.code = std::move(code);
                 r.seconds = 0;
                 r.reused = true;
+                r.from_disk = false;
                 recent_.push_back(r.code);  // (keeps it a while even if its blocks go)
                 if (recent_.size() > kRecent) recent_.pop_front();
                 done(std::move(r));  // (the callback takes only its own lock)
@@ -596,7 +646,7 @@ void LlvmBackend::thread_main() {
         in.fn = x86::handler_invalid_opcode;
         in.len = 1;
         warm.blocks.push_back({0, {in}});
-        compile(warm);
+        compile(warm, false);  // (compiled: it is there to warm up the code generator)
     }
     for (;;) {
         Job job;
@@ -1853,12 +1903,70 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r, Tr
     }
 }
 
-TraceResult LlvmBackend::compile(const TraceRequest& r) {
+void LlvmBackend::install(const orc::ResourceTrackerSP& rt, const std::string& name, const TraceRequest& r,
+                          TraceResult& out) {
+    if (auto sym = jit_->lookup(name)) {
+        if (auto enter = jit_->lookup(name + "_enter")) {
+            out.fn = reinterpret_cast<x86::NativeTrace>(enter->getAddress());
+            out.body = reinterpret_cast<x86::NativeBody>(sym->getAddress());
+            out.code = std::make_shared<OrcCode>(rt);
+            out.code_bytes = object_bytes_;
+            if (perf_map_) {  // (the object's code, E after T)
+                std::fprintf(perf_map_, "%llx %llx %s_%x:%x\n", (unsigned long long)sym->getAddress(),
+                             (unsigned long long)object_bytes_, name.c_str(), r.cs_base, r.blocks[0].eip);
+                std::fflush(perf_map_);
+            }
+        } else {
+            out.error = toString(enter.takeError());
+        }
+    } else {
+        out.error = toString(sym.takeError());
+    }
+    if (!out.fn)
+        if (Error e = rt->remove()) consumeError(std::move(e));
+}
+
+bool LlvmBackend::load_from_disk(const std::string& key, const std::string& name, const TraceRequest& r,
+                                 TraceResult& out) {
+    std::optional<DiskCacheEntry> e = disk_.load(key);
+    if (!e) return false;
+    orc::ResourceTrackerSP rt = jit_->getMainJITDylib().createResourceTracker();
+    object_bytes_ = 0;
+    if (Error err = jit_->addObjectFile(rt, MemoryBuffer::getMemBufferCopy(e->object, name))) {
+        consumeError(std::move(err));
+        if (Error e2 = rt->remove()) consumeError(std::move(e2));
+    } else {
+        install(rt, name, r, out);
+    }
+    if (!out.fn) {  // a whole file LLVM cannot link: compile it instead (and replace the file)
+        disk_.reject_loaded();
+        out = TraceResult{};
+        return false;
+    }
+    out.inlined = e->meta.inlined;
+    out.called = e->meta.called;
+    out.canonical_entries = e->meta.canonical_entries;
+    out.cases_pruned = e->meta.cases_pruned;
+    out.from_disk = true;
+    return true;
+}
+
+TraceResult LlvmBackend::compile(const TraceRequest& r, bool use_disk) {
     const double t0 = thread_cpu_seconds();
     TraceResult out;
+    // With a disk cache, a trace is named after its key: a name its object keeps from run to
+    // run (two keys of one hash would clash in the JIT's symbol table: the second fails and
+    // is interpreted).
+    std::string disk_key;
+    const bool persist = use_disk && disk_.is_open() && portable_trace_key(r, disk_key);
+    std::string name = persist ? fmt::format("trapeze_trace_{:016x}", xxHash64(disk_key))
+                               : "trapeze_trace_" + std::to_string(seq_++);
+    if (persist && load_from_disk(disk_key, name, r, out)) {
+        out.seconds = thread_cpu_seconds() - t0;
+        return out;
+    }
     PhaseTimer timer;
     g_timer = &timer;
-    std::string name = "trapeze_trace_" + std::to_string(seq_++);
     std::unique_ptr<Module> M;
     for (int attempt = 0; attempt < 8 && !M; ++attempt) {
         std::string failed;
@@ -1893,28 +2001,20 @@ TraceResult LlvmBackend::compile(const TraceRequest& r) {
         }
         orc::ResourceTrackerSP rt = jit_->getMainJITDylib().createResourceTracker();
         object_bytes_ = 0;
+        // A handler called through its pointer is an address of this process in the code:
+        // such a trace is not kept.
+        capture_object_ = persist && out.called == 0;
+        captured_object_.clear();
         if (Error e = jit_->addIRModule(rt, orc::ThreadSafeModule(std::move(M), tsc_))) {
             out.error = toString(std::move(e));
-        } else if (auto sym = jit_->lookup(name)) {
-            if (auto enter = jit_->lookup(name + "_enter")) {
-                out.fn = reinterpret_cast<x86::NativeTrace>(enter->getAddress());
-                out.body = reinterpret_cast<x86::NativeBody>(sym->getAddress());
-                out.code = std::make_shared<OrcCode>(rt);
-                out.code_bytes = object_bytes_;
-                lap("codegen");
-                if (perf_map_) {  // (the object's code, E after T)
-                    std::fprintf(perf_map_, "%llx %llx %s_%x:%x\n", (unsigned long long)sym->getAddress(),
-                                 (unsigned long long)object_bytes_, name.c_str(), r.cs_base, r.blocks[0].eip);
-                    std::fflush(perf_map_);
-                }
-            } else {
-                out.error = toString(enter.takeError());
-            }
         } else {
-            out.error = toString(sym.takeError());
+            install(rt, name, r, out);
+            if (out.fn) lap("codegen");
         }
-        if (!out.fn)
-            if (Error e = rt->remove()) consumeError(std::move(e));
+        capture_object_ = false;
+        if (out.fn && !captured_object_.empty())
+            disk_.store(disk_key, captured_object_,
+                        {out.inlined, out.called, out.canonical_entries, out.cases_pruned});
     }
     out.seconds = thread_cpu_seconds() - t0;
     g_timer = nullptr;
@@ -1938,11 +2038,15 @@ Backend* Backend::instance() {
     return g_backend;
 }
 
-std::string trace_key(const TraceRequest& r) {
+namespace {
+
+// trace_key with each handler as handler(fn); false if handler says it cannot be placed.
+template <typename HandlerId>
+bool make_trace_key(const TraceRequest& r, std::string& k, HandlerId handler) {
     // Field by field: DecodedInsn has padding whose bytes are not defined.
     static_assert(sizeof(x86::DecodedInsn) == 40,
                   "DecodedInsn changed: add the new fields to trace_key (binary_translate/llvm_backend.cpp)");
-    std::string k;
+    k.clear();
     auto put = [&k](auto v) { k.append(reinterpret_cast<const char*>(&v), sizeof v); };
     put(r.cs_base);
     put(r.last);
@@ -1957,7 +2061,9 @@ std::string trace_key(const TraceRequest& r) {
         put(b.eip);
         put(uint32_t(b.insns.size()));
         for (const x86::DecodedInsn& in : b.insns) {
-            put(reinterpret_cast<uintptr_t>(in.fn));
+            const std::optional<uintptr_t> id = handler(in.fn);
+            if (!id) return false;
+            put(*id);
             put(in.imm);
             put(in.imm2);
             put(in.mem.seg);
@@ -1979,7 +2085,28 @@ std::string trace_key(const TraceRequest& r) {
             put(in.ea_shape);
         }
     }
+    return true;
+}
+
+}  // namespace
+
+std::string trace_key(const TraceRequest& r) {
+    std::string k;
+    make_trace_key(r, k, [](x86::Handler fn) { return std::optional<uintptr_t>(reinterpret_cast<uintptr_t>(fn)); });
     return k;
+}
+
+bool portable_trace_key(const TraceRequest& r, std::string& key) {
+    // A handler as its offset in the ELF object that holds this code: the same in every
+    // process of this build (the disk cache's fingerprint is the object's build ID).
+    Dl_info self{};
+    if (!dladdr(reinterpret_cast<const void*>(&portable_trace_key), &self) || !self.dli_fbase) return false;
+    const auto base = reinterpret_cast<uintptr_t>(self.dli_fbase);
+    return make_trace_key(r, key, [&](x86::Handler fn) -> std::optional<uintptr_t> {
+        Dl_info at{};
+        if (!dladdr(reinterpret_cast<const void*>(fn), &at) || at.dli_fbase != self.dli_fbase) return std::nullopt;
+        return reinterpret_cast<uintptr_t>(fn) - base;
+    });
 }
 
 TraceResult Backend::compile_now(TraceRequest req) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "binary_translate/trace_disk_cache.h"
 #include "isa/x86/cpu.h"
 
 namespace trapeze::bt {
@@ -60,12 +61,16 @@ struct TraceResult {
     unsigned cases_pruned = 0;   // switch cases on values that cannot occur (mostly lazy-flags ops), dropped
     std::string error;           // non-empty when fn is null
     bool reused = false;         // the same trace was compiled before: its code is shared
+    bool from_disk = false;      // its code was loaded from the disk cache (--jit-cache)
 };
 
 // Identifies a trace's code: the CS base, the limit guard, the specialisation (flat
 // segments, CPL) and every block's EIP and instructions, field by field. Traces with equal keys compile to the same code, whichever
 // CPU asks (the code refers to no engine or CPU but its argument).
 std::string trace_key(const TraceRequest& r);
+// The same with each handler as its offset in the executable, for keys that outlive the
+// process (the disk cache). False if a handler lies outside the executable.
+bool portable_trace_key(const TraceRequest& r, std::string& key);
 
 class Backend {
 public:
@@ -78,6 +83,13 @@ public:
     virtual void submit(TraceRequest req, std::function<void(TraceResult)> done) = 0;
     // Compiles in the calling thread's stead, waiting for the result (tests, lockstep).
     TraceResult compile_now(TraceRequest req);
+
+    // Keeps compiled traces in `dir` and loads them from there (trace_disk_cache.h), from
+    // the first request on: false, with why, if the directory cannot be made or written, or
+    // if LLVM has already started.
+    virtual bool use_disk_cache(const std::string& dir, std::string& why) = 0;
+    virtual std::string disk_cache_dir() const = 0;  // "" without one
+    virtual DiskCacheCounts disk_cache_counts() const = 0;
 
 protected:
     virtual ~Backend() = default;

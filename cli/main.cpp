@@ -54,6 +54,9 @@ run pc options (QEMU's spelling where the meaning is the same):
                         run instead of restarting the machine
   -d ITEMS              comma list of: in_asm, exec, int, cpu, unimp, jit, tlb
   --engine=jit|interp   the LLVM tier for hot code (default), or the interpreter only
+  --jit-cache DIR       keep compiled traces in DIR (made if missing) and load them from
+                        there in later runs of this build: a guest run again starts with its
+                        hot code compiled (docs/jit.md; DIR must be as trusted as trapeze)
   --virt=off|trap|bt    run the guest natively (default), deprivileged under the trap-and-
                         emulate monitor with its sensitive instructions as they are (trap), or
                         with them rewritten into monitor traps (bt); docs/monitor.md
@@ -76,6 +79,7 @@ int run_pc(trapeze::cli::Args& args) {
     trapeze::cli::RunReports reports;
     bool lockstep = false;
     std::string profile_path;
+    std::string jit_cache;
     while (!args.done()) {
         std::string_view a = args.next();
         if (a == "--engine" || a.rfind("--engine=", 0) == 0) {
@@ -83,10 +87,20 @@ int run_pc(trapeze::cli::Args& args) {
             if (engine != "interp" && engine != "jit")
                 throw UsageError(fmt::format("--engine {}: expected interp or jit", engine));
         } else if (a == "--lockstep") lockstep = true;
+        else if (a == "--jit-cache" || a.rfind("--jit-cache=", 0) == 0) {
+            jit_cache = a == "--jit-cache" ? args.value(a) : std::string(a.substr(12));
+            if (jit_cache.empty()) throw UsageError("--jit-cache: expected a directory");
+        }
         else if (trapeze::cli::parse_pc_option(args, a, cfg, &reports)) {
         } else if (a == "--max-insns") max_insns = args.number(a, 1, UINT64_MAX);
         else if (a == "--profile") profile_path = args.value(a);
         else throw UsageError(fmt::format("unknown option '{}' for 'run pc'", a));
+    }
+    if (!jit_cache.empty()) {
+        if (engine != "jit") throw UsageError("--jit-cache: only with --engine=jit");
+        std::string why;
+        if (!trapeze::bt::use_trace_disk_cache(jit_cache, why))
+            throw std::runtime_error(fmt::format("--jit-cache {}: {}", jit_cache, why));
     }
     trapeze::machines::PcMachine pc(cfg);
     std::unique_ptr<trapeze::bt::JitEngine> jit;  // destroyed before pc

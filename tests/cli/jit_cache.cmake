@@ -1,0 +1,59 @@
+# --jit-cache end to end (binary_translate/trace_disk_cache.h): a run stores its compiled
+# traces, the next run of the same guest loads them instead of compiling and prints the same;
+# files that are not whole entries are refused, the guest still runs right, and they are
+# written again.
+#   -DTRAPEZE=exe -DROM=file -DDIR=cache-dir -DEXPECT=stdout
+file(REMOVE_RECURSE "${DIR}")
+# SYNC: the guest waits for each trace, so that every run requests the same traces (the same
+# keys) and they are all there before it ends.
+set(run ${CMAKE_COMMAND} -E env TRAPEZE_JIT_THRESHOLD=64 TRAPEZE_JIT_SYNC=1
+    ${TRAPEZE} run pc -bios ${ROM} -debugcon stdio -no-reboot -d jit --jit-cache ${DIR})
+set(stats "jit: disk cache [^:]*: ([0-9]+) of the traces loaded from it; ([0-9]+) entries loaded, ([0-9]+) written, ([0-9]+) rejected")
+
+# STEP -> loaded, written, rejected (the run's figures) in STEP_loaded etc.
+function(run_once step)
+  execute_process(COMMAND ${run} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 60)
+  if(NOT rc EQUAL 0 OR NOT out STREQUAL "${EXPECT}")
+    message(FATAL_ERROR "${step}: exit ${rc}, printed '${out}', expected '${EXPECT}'\n${err}")
+  endif()
+  if(NOT err MATCHES "${stats}")
+    message(FATAL_ERROR "${step}: no disk cache line in -d jit:\n${err}")
+  endif()
+  if(NOT CMAKE_MATCH_1 EQUAL CMAKE_MATCH_2)
+    message(FATAL_ERROR "${step}: ${CMAKE_MATCH_1} traces from disk but ${CMAKE_MATCH_2} entries loaded\n${err}")
+  endif()
+  set(${step}_loaded ${CMAKE_MATCH_2} PARENT_SCOPE)
+  set(${step}_written ${CMAKE_MATCH_3} PARENT_SCOPE)
+  set(${step}_rejected ${CMAKE_MATCH_4} PARENT_SCOPE)
+endfunction()
+
+run_once(first)
+if(NOT first_loaded EQUAL 0 OR first_written LESS 1 OR NOT first_rejected EQUAL 0)
+  message(FATAL_ERROR "first run: ${first_loaded} loaded, ${first_written} written, ${first_rejected} rejected")
+endif()
+file(GLOB entries "${DIR}/*.trace")
+list(LENGTH entries n)
+if(NOT n EQUAL first_written)
+  message(FATAL_ERROR "${first_written} entries written, ${n} files in ${DIR}")
+endif()
+
+run_once(second)
+if(NOT second_loaded EQUAL first_written OR NOT second_written EQUAL 0 OR NOT second_rejected EQUAL 0)
+  message(FATAL_ERROR "second run: ${second_loaded} loaded, ${second_written} written, ${second_rejected} rejected; "
+                      "expected ${first_written} loaded and nothing compiled")
+endif()
+
+foreach(f ${entries})
+  file(WRITE "${f}" "not a compiled trace")
+endforeach()
+run_once(damaged)
+if(NOT damaged_loaded EQUAL 0 OR NOT damaged_written EQUAL first_written OR NOT damaged_rejected EQUAL first_written)
+  message(FATAL_ERROR "damaged files: ${damaged_loaded} loaded, ${damaged_written} written, ${damaged_rejected} rejected; "
+                      "expected all ${first_written} rejected and written again")
+endif()
+
+run_once(again)
+if(NOT again_loaded EQUAL first_written)
+  message(FATAL_ERROR "after rewriting: ${again_loaded} loaded, expected ${first_written}")
+endif()
+file(REMOVE_RECURSE "${DIR}")

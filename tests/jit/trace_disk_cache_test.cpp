@@ -1,0 +1,159 @@
+// The disk cache's files (binary_translate/trace_disk_cache.h): what is stored comes back,
+// and nothing else does: a damaged, truncated, oversized or foreign file is refused. (The
+// whole path, compiled traces loaded by a later run of trapeze, is tests/cli/jit_cache.cmake.)
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "binary_translate/llvm_backend.h"
+#include "binary_translate/trace_disk_cache.h"
+#include "isa/x86/decoder.h"
+
+namespace fs = std::filesystem;
+using trapeze::bt::DiskCacheMeta;
+using trapeze::bt::TraceDiskCache;
+
+namespace {
+
+fs::path fresh_dir(const std::string& tag) {
+    fs::path d = fs::temp_directory_path() / ("trapeze-disk-cache-" + tag + "-" + std::to_string(::getpid()));
+    fs::remove_all(d);
+    return d;
+}
+
+std::string slurp(const fs::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+void spit(const fs::path& p, const std::string& s) {
+    std::ofstream f(p, std::ios::binary | std::ios::trunc);
+    f << s;
+}
+
+}  // namespace
+
+TEST_CASE("disk cache: an entry comes back whole, for its key and fingerprint only") {
+    const fs::path dir = fresh_dir("roundtrip");
+    TraceDiskCache c;
+    std::string why;
+    REQUIRE(c.open(dir.string(), why));
+    c.set_fingerprint("build 1\n");
+    const std::string object("\x7f" "ELF and some \0 bytes", 22);
+    c.store("key-a", object, DiskCacheMeta{7, 1, 2, 3});
+    CHECK(c.counts().written == 1);
+
+    auto e = c.load("key-a");
+    REQUIRE(e);
+    CHECK(e->object == object);
+    CHECK(e->meta.inlined == 7);
+    CHECK(e->meta.called == 1);
+    CHECK(e->meta.canonical_entries == 2);
+    CHECK(e->meta.cases_pruned == 3);
+    CHECK(!c.load("key-b"));  // another trace: a miss
+    CHECK(c.counts().loaded == 1);
+    CHECK(c.counts().rejected == 0);
+
+    // Another build (or host, or options) computes other names and finds nothing.
+    TraceDiskCache other;
+    REQUIRE(other.open(dir.string(), why));
+    other.set_fingerprint("build 2\n");
+    CHECK(!other.load("key-a"));
+    // A whole file of another key under this key's name (a hash collision): not loaded, not
+    // counted as damage.
+    fs::copy_file(c.path_of("key-a"), other.path_of("key-a"));
+    CHECK(!other.load("key-a"));
+    CHECK(other.counts().rejected == 0);
+    // Nothing half-written is left behind.
+    for (const auto& f : fs::directory_iterator(dir)) CHECK(f.path().extension() == ".trace");
+    fs::remove_all(dir);
+}
+
+TEST_CASE("disk cache: damaged files are refused and counted, then replaced") {
+    const fs::path dir = fresh_dir("damage");
+    TraceDiskCache c;
+    std::string why;
+    REQUIRE(c.open(dir.string(), why));
+    c.set_fingerprint("fp\n");
+    const std::string object(3000, 'o');
+    c.store("k", object, {});
+    const fs::path p = c.path_of("k");
+    const std::string good = slurp(p);
+    REQUIRE(good.size() > object.size());
+
+    uint64_t rejected = 0;
+    auto refused = [&](const std::string& contents) {
+        spit(p, contents);
+        const bool loaded = c.load("k").has_value();
+        const bool counted = c.counts().rejected == rejected + 1;
+        rejected = c.counts().rejected;
+        return !loaded && counted;
+    };
+    std::string flipped = good;
+    flipped[good.size() / 2] ^= 0x20;  // a byte of the object
+    CHECK(refused(flipped));
+    std::string flipped_key = good;
+    flipped_key[10] ^= 1;  // a byte of the stored key's length
+    CHECK(refused(flipped_key));
+    CHECK(refused(good.substr(0, good.size() - 1)));  // truncated
+    CHECK(refused(good + "x"));                       // trailing bytes
+    CHECK(refused(""));
+    CHECK(refused("not a trace"));
+    std::string magic = good;
+    magic[0] = 'X';
+    CHECK(refused(magic));
+    // Bigger than any object: not read at all.
+    fs::resize_file(p, (64ull << 20) + 1);
+    CHECK(!c.load("k"));
+    CHECK(c.counts().rejected == rejected + 1);
+
+    c.store("k", object, {});  // the next compilation rewrites it
+    auto e = c.load("k");
+    REQUIRE(e);
+    CHECK(e->object == object);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("disk cache: a directory that cannot be made is refused with a reason") {
+    const fs::path dir = fresh_dir("bad");
+    fs::create_directories(dir);
+    spit(dir / "a-file", "x");
+    TraceDiskCache c;
+    std::string why;
+    CHECK(!c.open((dir / "a-file").string(), why));
+    CHECK(why.find("Not a directory") != std::string::npos);
+    CHECK(!c.open((dir / "a-file" / "sub").string(), why));
+    CHECK(why.find("cannot create") != std::string::npos);
+    CHECK(!c.open("", why));
+    CHECK(!c.is_open());
+    REQUIRE(c.open((dir / "made" / "on" / "demand").string(), why));
+    CHECK(fs::is_directory(dir / "made" / "on" / "demand"));
+    fs::remove_all(dir);
+}
+
+TEST_CASE("disk cache: a trace's portable key names its handlers by offset, or refuses") {
+    using namespace trapeze;
+    bt::TraceRequest r;
+    x86::DecodedInsn in;
+    in.fn = x86::handler_invalid_opcode;
+    in.len = 1;
+    r.blocks.push_back({0x1000, {in}});
+    std::string a, b;
+    REQUIRE(bt::portable_trace_key(r, a));
+    REQUIRE(bt::portable_trace_key(r, b));
+    CHECK(a == b);
+    CHECK(a.size() == bt::trace_key(r).size());
+    CHECK(a != bt::trace_key(r));  // (an offset, not the address)
+    r.blocks[0].insns[0].imm = 5;  // any field of an instruction changes it
+    REQUIRE(bt::portable_trace_key(r, b));
+    CHECK(a != b);
+    // A handler outside the executable has no offset that another process would share.
+    r.blocks[0].insns[0].fn = reinterpret_cast<x86::Handler>(reinterpret_cast<void (*)()>(&std::abort));
+    CHECK(!bt::portable_trace_key(r, b));
+}
