@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <type_traits>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
@@ -53,6 +54,10 @@ public:
     Engine(x86::X86Cpu& cpu, const JitOptions& opts, Backend* backend)
         : cpu_(cpu), opts_(opts), backend_(backend), sh_(std::make_shared<Shared>()) {
         threshold = opts.threshold ? opts.threshold : 1;
+        // With traces on disk, a block is looked for there after a few executions, when the
+        // blocks that follow it have likely been decoded (a trace is asked for only if all
+        // of its blocks are in the block cache and the same as when it was stored).
+        if (backend_->has_stored_traces() && threshold > kProbe) probe = kProbe;
         std::copy(cpu.trace_counters(), cpu.trace_counters() + x86::X86Cpu::kTraceCounters, base_);
         base_all_ = cpu.instructions();
         base_native_ = cpu.native_instructions();
@@ -71,6 +76,7 @@ public:
     }
 
     void block_hot(x86::Block& b) override;
+    void block_seen(x86::Block& b) override { ask_stored(b); }
     void install_ready() override;
     JitStats stats() const override;
     void drain() override {
@@ -81,7 +87,7 @@ public:
                 sh_->cv.wait(lock, [this] { return sh_->outstanding == 0; });
             }
             install_ready();  // (submits the next pending trace, if any)
-            if (pending_.empty() && backend_idle()) return;
+            if (pending_.empty() && pending_stored_.empty() && backend_idle()) return;
         }
     }
 
@@ -97,8 +103,14 @@ private:
         TraceRequest req;
         std::vector<Shared::Claim> claims;  // claims[0] is the entry block
         unsigned blocks, insns;
+        bool stored = false;  // a trace from the disk cache: sent as it is (its key must not change)
     };
     static constexpr size_t kMaxPending = 8192;
+    static constexpr uint64_t kProbe = 8;
+
+    // Asks for a trace of the disk cache entered at b whose blocks are all cached and the
+    // same as when it was stored (with the same specialisation); false if there is none.
+    bool ask_stored(x86::Block& b);
 
     void pump();
     bool form(Pending& p);
@@ -118,9 +130,73 @@ private:
     uint64_t base_all_, base_native_, base_halted_;  // and its instruction counts
     uint64_t base_leaves_;
     std::vector<Pending> pending_;
+    std::deque<Pending> pending_stored_;  // served first: a load, not a compilation
 };
 
+bool Engine::ask_stored(x86::Block& b) {
+    const uint32_t cs_base = cpu_.s.seg[x86::CS].base;
+    const std::vector<StoredTrace>* stored = backend_->stored_traces(cs_base, cpu_.s.eip);
+    const uint32_t lin0 = cs_base + cpu_.s.eip;
+    if (!stored || b.phys_start != (b.phys_start & ~uint64_t{0xFFF}) + (lin0 & 0xFFF) || b.insns.empty())
+        return false;
+    Pending p{{}, &b, cs_base, cpu_.s.eip, cpu_.link_context(), b.exec_count, cpu_.instructions(), {}, {}, 0, 0, true};
+    const uint8_t flat = cpu_.flat_segments() & ((1u << x86::ES) | (1u << x86::SS) | (1u << x86::DS));
+    std::string key;
+    for (const StoredTrace& st : *stored) {
+        const TraceRequest& q = st.req;
+        // The specialisation it was compiled for must be the CPU's now (form() sets the same).
+        if (q.cs_limit != cpu_.s.seg[x86::CS].limit || q.ss_attr != cpu_.s.seg[x86::SS].attr || q.flat_segs != flat ||
+            q.cpl != cpu_.s.cpl || q.code32 != (b.mode & 1) || q.count_execution != opts_.count_execution)
+            continue;
+        TraceRequest r;
+        r.cs_base = q.cs_base;
+        r.last = q.last;
+        r.cs_limit = q.cs_limit;
+        r.ss_attr = q.ss_attr;
+        r.flat_segs = q.flat_segs;
+        r.cpl = q.cpl;
+        r.code32 = q.code32;
+        r.count_execution = q.count_execution;
+        r.loops = q.loops;
+        std::vector<x86::Block*> blocks;
+        for (const TraceBlock& qb : q.blocks) {
+            x86::Block* t = blocks.empty() ? &b : block_on_entry_page(p, qb.eip);
+            if (!t || !t->valid || t->insns.empty()) break;
+            blocks.push_back(t);
+            r.blocks.push_back({qb.eip, t->insns});
+        }
+        // Its blocks, decoded now, must be what it was compiled from: then the key is the same.
+        if (blocks.size() != q.blocks.size() || !portable_trace_key(r, key) || key != st.key) continue;
+        auto slot = std::make_shared<Slot>(Slot{sh_, nullptr});
+        b.native_owner = slot;
+        p.slot = slot;
+        p.claims.push_back({slot, &b});
+        p.insns = unsigned(b.insns.size());
+        for (size_t k = 1; k < blocks.size(); ++k) {
+            p.insns += unsigned(blocks[k]->insns.size());
+            if (blocks[k]->native_owner) continue;
+            auto other = std::make_shared<Slot>(Slot{sh_, nullptr});
+            blocks[k]->native_owner = other;
+            p.claims.push_back({other, blocks[k]});
+        }
+        p.blocks = unsigned(blocks.size());
+        p.req = std::move(r);
+        st_.traces_requested++;
+        st_.traces_asked_stored++;
+        if (opts_.synchronous) {
+            submit(p);
+            drain();
+        } else {
+            pending_stored_.push_back(std::move(p));
+            pump();
+        }
+        return true;
+    }
+    return false;
+}
+
 void Engine::block_hot(x86::Block& b) {
+    if (ask_stored(b)) return;
     auto slot = std::make_shared<Slot>(Slot{sh_, nullptr});
     b.native_owner = slot;
     const uint32_t cs_base = cpu_.s.seg[x86::CS].base;
@@ -161,6 +237,15 @@ void Engine::block_hot(x86::Block& b) {
 // block has run most often per guest instruction since it was requested (blocks still being
 // interpreted keep counting). Requests whose entry block is gone are dropped.
 void Engine::pump() {
+    while (!pending_stored_.empty() && backend_idle()) {
+        Pending p = std::move(pending_stored_.front());
+        pending_stored_.pop_front();
+        if (p.slot.expired() || !p.block->valid) {
+            st_.traces_dropped++;
+            continue;
+        }
+        submit(p);
+    }
     while (!pending_.empty() && backend_idle()) {
         const uint64_t now = cpu_.instructions();
         size_t best = SIZE_MAX;
@@ -271,7 +356,7 @@ void Engine::submit(Pending& p) {
     // trace was formed, or got it while this request waited) is left out: the trace jumps to
     // that code instead of compiling the block again (docs/jit.md, "Trace formation"). (The
     // blocks are looked up again: only the claimed ones are known to be alive.)
-    if (p.req.blocks.size() > 1 && !p.slot.expired() && p.block->valid) {
+    if (!p.stored && p.req.blocks.size() > 1 && !p.slot.expired() && p.block->valid) {
         std::vector<TraceBlock>& blocks = p.req.blocks;
         size_t kept = 1;
         for (size_t i = 1; i < blocks.size(); ++i) {
@@ -419,10 +504,11 @@ std::string format_stats(const JitStats& s) {
     out += fmt::format("jit: compile time (CPU): {:.1f} ms ({:.2f} ms per trace); code: {} bytes ({:.0f} per trace)\n",
                        s.compile_seconds * 1e3, s.compile_seconds * 1e3 / n, s.code_bytes, s.code_bytes / n);
     if (!s.disk_cache_dir.empty())
-        out += fmt::format("jit: disk cache {}: {} of the traces loaded from it; {} entries loaded, {} written, {} "
-                           "rejected (damaged or unlinkable), {} writes failed (this process)\n",
-                           s.disk_cache_dir, s.traces_from_disk, s.disk_cache.loaded, s.disk_cache.written,
-                           s.disk_cache.rejected, s.disk_cache.write_failures);
+        out += fmt::format("jit: disk cache {}: {} of the traces loaded from it ({} asked for before their block got "
+                           "hot); {} entries loaded, {} written, {} rejected (damaged or unlinkable), {} writes failed "
+                           "(this process)\n",
+                           s.disk_cache_dir, s.traces_from_disk, s.traces_asked_stored, s.disk_cache.loaded,
+                           s.disk_cache.written, s.disk_cache.rejected, s.disk_cache.write_failures);
     if (s.execution_counted)
         out += fmt::format("jit: execution: {} trace entries, {} chain hits ({} of them from trace to trace, {} of "
                            "those past the guard), {} guard misses, {} left before an access; {} compiled blocks "

@@ -49,6 +49,7 @@ struct JitStats {
     uint64_t traces_compiled = 0;   // installed in a block
     uint64_t traces_reused = 0;     // of which the code was already compiled (same trace)
     uint64_t traces_from_disk = 0;  // of which the code came from the disk cache (--jit-cache)
+    uint64_t traces_asked_stored = 0;  // requested as found on disk, before the threshold (or at it)
     uint64_t traces_failed = 0;     // the backend could not compile them (interpreted)
     uint64_t traces_discarded = 0;  // finished after their block was dropped
     uint64_t traces_dropped = 0;    // never compiled: the block went first, or the backlog was full

@@ -19,10 +19,14 @@
 #include "binary_translate/trace_disk_cache.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <unistd.h>
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
+#include <type_traits>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -366,6 +370,11 @@ public:
     bool use_disk_cache(const std::string& dir, std::string& why) override;
     std::string disk_cache_dir() const override;
     DiskCacheCounts disk_cache_counts() const override { return disk_.counts(); }
+    const std::vector<StoredTrace>* stored_traces(uint32_t cs_base, uint32_t eip) const override {
+        auto it = stored_.find(uint64_t{cs_base} << 32 | eip);
+        return it == stored_.end() ? nullptr : &it->second;
+    }
+    bool has_stored_traces() const override { return !stored_.empty(); }
     void shutdown();
 
 private:
@@ -421,6 +430,7 @@ private:
     // --jit-cache: the directory (set before LLVM starts), and the object of the compilation
     // in progress, copied as it passes the object layer when it is to be stored.
     TraceDiskCache disk_;
+    std::unordered_map<uint64_t, std::vector<StoredTrace>> stored_;  // by CS base << 32 | entry EIP
     bool capture_object_ = false;
     std::string captured_object_;
     // TRAPEZE_JIT_PERFMAP=1: each trace's code range and entry in /tmp/perf-PID.map, the
@@ -516,25 +526,6 @@ bool LlvmBackend::start(std::string& why) {
         return false;
     }
     tm_ = std::move(*tm);
-    if (disk_.is_open()) {
-        // Everything the code of a trace depends on besides its key: this build (whose handler
-        // offsets portable_trace_key uses, and whose backend made the IR), LLVM, the host CPU
-        // and the tuning knobs.
-        const std::string id = build_id_of(reinterpret_cast<const void*>(&trace_key));
-        if (id.empty()) {
-            std::fprintf(stderr, "trapeze: --jit-cache: this executable has no GNU build ID to key the cache by "
-                                 "(link with --build-id); not used\n");
-            disk_.close();
-        } else {
-            std::string fp = "build " + id + "\nllvm " LLVM_VERSION_STRING "\ncpu " + tm_->getTargetCPU().str() +
-                             "\nfeatures " + tm_->getTargetFeatureString().str() + "\n";
-            for (const char* knob : {"TRAPEZE_LLVM_ARGS", "TRAPEZE_JIT_CG0", "TRAPEZE_JIT_CG2", "TRAPEZE_JIT_NOSPECIALISE",
-                                     "TRAPEZE_JIT_FULL_O2", "TRAPEZE_JIT_NOPROMOTE", "TRAPEZE_JIT_NOBLIND",
-                                     "TRAPEZE_JIT_NOTHROUGH"})
-                if (const char* v = std::getenv(knob)) fp += std::string(knob) + "=" + v + "\n";
-            disk_.set_fingerprint(std::move(fp));
-        }
-    }
     auto jit = orc::LLJITBuilder().setJITTargetMachineBuilder(*jtmb).create();
     if (!jit) {
         why = toString(jit.takeError());
@@ -584,7 +575,32 @@ bool LlvmBackend::use_disk_cache(const std::string& dir, std::string& why) {
         why = "too late: the JIT has started";
         return false;
     }
-    return disk_.open(dir, why);
+    if (!disk_.open(dir, why)) return false;
+    // Everything the code of a trace depends on besides its key: this build (whose handler
+    // offsets portable_trace_key uses, and whose backend makes the IR), LLVM, the host CPU
+    // the code is generated for (as start() will ask for it) and the tuning knobs.
+    const std::string id = build_id_of(reinterpret_cast<const void*>(&trace_key));
+    auto host = orc::JITTargetMachineBuilder::detectHost();
+    if (id.empty() || !host) {
+        if (!host) consumeError(host.takeError());
+        why = id.empty() ? "this executable has no GNU build ID to key the cache by" : "cannot identify the host CPU";
+        disk_.close();
+        return false;
+    }
+    std::string fp = "build " + id + "\nllvm " LLVM_VERSION_STRING "\ncpu " + host->getCPU() + "\nfeatures " +
+                     host->getFeatures().getString() + "\n";
+    for (const char* knob : {"TRAPEZE_LLVM_ARGS", "TRAPEZE_JIT_CG0", "TRAPEZE_JIT_CG2", "TRAPEZE_JIT_NOSPECIALISE",
+                             "TRAPEZE_JIT_FULL_O2", "TRAPEZE_JIT_NOPROMOTE", "TRAPEZE_JIT_NOBLIND", "TRAPEZE_JIT_NOTHROUGH"})
+        if (const char* v = std::getenv(knob)) fp += std::string(knob) + "=" + v + "\n";
+    disk_.set_fingerprint(std::move(fp));
+    stored_.clear();
+    disk_.scan([this](std::string_view key) {
+        StoredTrace t;
+        if (!parse_portable_trace_key(key, t.req)) return;
+        t.key.assign(key);
+        stored_[uint64_t{t.req.cs_base} << 32 | t.req.blocks[0].eip].push_back(std::move(t));
+    });
+    return true;
 }
 
 std::string LlvmBackend::disk_cache_dir() const { return disk_.dir(); }
@@ -2040,73 +2056,163 @@ Backend* Backend::instance() {
 
 namespace {
 
-// trace_key with each handler as handler(fn); false if handler says it cannot be placed.
-template <typename HandlerId>
-bool make_trace_key(const TraceRequest& r, std::string& k, HandlerId handler) {
-    // Field by field: DecodedInsn has padding whose bytes are not defined.
+// The fields of a trace's key, in order, through an archive that writes them (KeyWriter) or
+// reads them back (KeyReader); each handler goes through `handler`, which maps it to what
+// the key holds and back. Field by field: DecodedInsn has padding whose bytes are not
+// defined.
+template <typename Archive, typename Request, typename HandlerIo>
+bool trace_key_fields(Archive& ar, Request& r, HandlerIo handler) {
     static_assert(sizeof(x86::DecodedInsn) == 40,
                   "DecodedInsn changed: add the new fields to trace_key (binary_translate/llvm_backend.cpp)");
-    k.clear();
-    auto put = [&k](auto v) { k.append(reinterpret_cast<const char*>(&v), sizeof v); };
-    put(r.cs_base);
-    put(r.last);
-    put(r.cs_limit);
-    put(r.ss_attr);
-    put(r.flat_segs);
-    put(r.cpl);
-    put(r.code32);
-    put(r.count_execution);
-    put(r.loops);
-    for (const TraceBlock& b : r.blocks) {
-        put(b.eip);
-        put(uint32_t(b.insns.size()));
-        for (const x86::DecodedInsn& in : b.insns) {
-            const std::optional<uintptr_t> id = handler(in.fn);
-            if (!id) return false;
-            put(*id);
-            put(in.imm);
-            put(in.imm2);
-            put(in.mem.seg);
-            put(in.mem.base);
-            put(in.mem.index);
-            put(in.mem.scale);
-            put(in.mem.disp);
-            put(in.form);
-            put(in.len);
-            put(in.opsize);
-            put(in.addr32);
-            put(in.r0);
-            put(in.r1);
-            put(in.r2);
-            put(in.flags);
-            put(in.cc);
-            put(in.opsize2);
-            put(in.opcode);
-            put(in.ea_shape);
+    ar.io(r.cs_base);
+    ar.io(r.last);
+    ar.io(r.cs_limit);
+    ar.io(r.ss_attr);
+    ar.io(r.flat_segs);
+    ar.io(r.cpl);
+    ar.io(r.code32);
+    ar.io(r.count_execution);
+    ar.io(r.loops);
+    auto block = [&](auto& b) {
+        ar.io(b.eip);
+        uint32_t n = uint32_t(b.insns.size());
+        ar.io(n);
+        if constexpr (Archive::kReading) {
+            if (!ar.ok || n > 4096) return false;
+            b.insns.resize(n);
         }
+        for (auto& in : b.insns) {
+            if (!handler(in.fn)) return false;
+            ar.io(in.imm);
+            ar.io(in.imm2);
+            ar.io(in.mem.seg);
+            ar.io(in.mem.base);
+            ar.io(in.mem.index);
+            ar.io(in.mem.scale);
+            ar.io(in.mem.disp);
+            ar.io(in.form);
+            ar.io(in.len);
+            ar.io(in.opsize);
+            ar.io(in.addr32);
+            ar.io(in.r0);
+            ar.io(in.r1);
+            ar.io(in.r2);
+            ar.io(in.flags);
+            ar.io(in.cc);
+            ar.io(in.opsize2);
+            ar.io(in.opcode);
+            ar.io(in.ea_shape);
+        }
+        return ar.ok;
+    };
+    if constexpr (Archive::kReading) {
+        while (ar.ok && !ar.done())
+            if (!block(r.blocks.emplace_back())) return false;
+        return ar.ok && !r.blocks.empty();
+    } else {
+        for (const TraceBlock& b : r.blocks)
+            if (!block(b)) return false;
+        return true;
     }
-    return true;
 }
+
+struct KeyWriter {
+    static constexpr bool kReading = false;
+    std::string& k;
+    bool ok = true;
+    template <typename T>
+    void io(const T& v) {
+        k.append(reinterpret_cast<const char*>(&v), sizeof v);
+    }
+};
+
+struct KeyReader {
+    static constexpr bool kReading = true;
+    std::string_view s;
+    size_t at = 0;
+    bool ok = true;
+    bool done() const { return at == s.size(); }
+    template <typename T>
+    void io(T& v) {
+        if (!ok || s.size() - at < sizeof v) {
+            ok = false;
+            return;
+        }
+        if constexpr (std::is_same_v<T, bool>) {  // (any other byte is no bool)
+            ok = uint8_t(s[at]) <= 1;
+            v = s[at] == 1;
+        } else {
+            std::memcpy(&v, s.data() + at, sizeof v);
+        }
+        at += sizeof v;
+    }
+};
+
+// The ELF object this code is in: where it is loaded, and its extent. A handler's offset
+// from `base` is the same in every process of the build.
+struct SelfImage {
+    uintptr_t base = 0, lo = 0, hi = 0;
+    static const SelfImage& get() {
+        static const SelfImage image = [] {
+            SelfImage m;
+            Dl_info self{};
+            if (!dladdr(reinterpret_cast<const void*>(&portable_trace_key), &self) || !self.dli_fbase) return m;
+            m.base = reinterpret_cast<uintptr_t>(self.dli_fbase);
+            dl_iterate_phdr(
+                [](dl_phdr_info* info, size_t, void* data) -> int {
+                    auto* m = static_cast<SelfImage*>(data);
+                    if (info->dlpi_addr != m->base) return 0;
+                    for (int i = 0; i < info->dlpi_phnum; ++i) {
+                        const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+                        if (ph.p_type != PT_LOAD) continue;
+                        const uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
+                        m->lo = m->lo ? std::min(m->lo, lo) : lo;
+                        m->hi = std::max(m->hi, lo + ph.p_memsz);
+                    }
+                    return 1;
+                },
+                &m);
+            return m;
+        }();
+        return image;
+    }
+};
 
 }  // namespace
 
 std::string trace_key(const TraceRequest& r) {
     std::string k;
-    make_trace_key(r, k, [](x86::Handler fn) { return std::optional<uintptr_t>(reinterpret_cast<uintptr_t>(fn)); });
+    KeyWriter w{k};
+    trace_key_fields(w, r, [&w](x86::Handler fn) {
+        w.io(reinterpret_cast<uintptr_t>(fn));
+        return true;
+    });
     return k;
 }
 
 bool portable_trace_key(const TraceRequest& r, std::string& key) {
-    // A handler as its offset in the ELF object that holds this code: the same in every
-    // process of this build (the disk cache's fingerprint is the object's build ID).
-    Dl_info self{};
-    if (!dladdr(reinterpret_cast<const void*>(&portable_trace_key), &self) || !self.dli_fbase) return false;
-    const auto base = reinterpret_cast<uintptr_t>(self.dli_fbase);
-    return make_trace_key(r, key, [&](x86::Handler fn) -> std::optional<uintptr_t> {
-        Dl_info at{};
-        if (!dladdr(reinterpret_cast<const void*>(fn), &at) || at.dli_fbase != self.dli_fbase) return std::nullopt;
-        return reinterpret_cast<uintptr_t>(fn) - base;
-    });
+    const SelfImage& self = SelfImage::get();
+    key.clear();
+    KeyWriter w{key};
+    return self.hi && trace_key_fields(w, r, [&](x86::Handler fn) {
+               const auto at = reinterpret_cast<uintptr_t>(fn);
+               if (at < self.lo || at >= self.hi) return false;
+               w.io(at - self.base);
+               return true;
+           });
+}
+
+bool parse_portable_trace_key(std::string_view key, TraceRequest& r) {
+    const SelfImage& self = SelfImage::get();
+    r = TraceRequest{};
+    KeyReader rd{key};
+    return self.hi && trace_key_fields(rd, r, [&](x86::Handler& fn) {
+               uintptr_t off = 0;
+               rd.io(off);
+               if (!rd.ok || off >= self.hi - self.base) return false;
+               fn = reinterpret_cast<x86::Handler>(self.base + off);
+               return true;
+           });
 }
 
 TraceResult Backend::compile_now(TraceRequest req) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "binary_translate/trace_disk_cache.h"
@@ -71,6 +72,16 @@ std::string trace_key(const TraceRequest& r);
 // The same with each handler as its offset in the executable, for keys that outlive the
 // process (the disk cache). False if a handler lies outside the executable.
 bool portable_trace_key(const TraceRequest& r, std::string& key);
+// The request a portable key was made from (the handlers at their offsets in this process),
+// for the disk cache's index; false if `key` is not one.
+bool parse_portable_trace_key(std::string_view key, TraceRequest& r);
+
+// A trace in the disk cache, as its key says (handlers at this process's addresses): what
+// an engine compares with its blocks to ask for it before the trace would be formed.
+struct StoredTrace {
+    TraceRequest req;
+    std::string key;  // portable_trace_key(req)
+};
 
 class Backend {
 public:
@@ -90,6 +101,10 @@ public:
     virtual bool use_disk_cache(const std::string& dir, std::string& why) = 0;
     virtual std::string disk_cache_dir() const = 0;  // "" without one
     virtual DiskCacheCounts disk_cache_counts() const = 0;
+    // The traces in the disk cache entered at cs_base:eip when use_disk_cache read the
+    // directory, or null. (Read-only after use_disk_cache: any thread.)
+    virtual const std::vector<StoredTrace>* stored_traces(uint32_t cs_base, uint32_t eip) const = 0;
+    virtual bool has_stored_traces() const = 0;
 
 protected:
     virtual ~Backend() = default;

@@ -171,6 +171,23 @@ void TraceDiskCache::store(std::string_view key, std::string_view object, const 
     }
 }
 
+void TraceDiskCache::scan(const std::function<void(std::string_view key)>& f) const {
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(dir_, ec); !ec && it != std::filesystem::directory_iterator();
+         it.increment(ec)) {
+        if (it->path().extension() != ".trace") continue;
+        std::ifstream in(it->path(), std::ios::binary);
+        char magic[sizeof kMagic];
+        uint64_t n = 0;
+        if (!in.read(magic, sizeof magic) || std::memcmp(magic, kMagic, sizeof kMagic) != 0 ||
+            !in.read(reinterpret_cast<char*>(&n), sizeof n) || n < fingerprint_.size() || n > kMaxFile)
+            continue;
+        std::string key(n, '\0');
+        if (!in.read(key.data(), std::streamsize(n)) || key.compare(0, fingerprint_.size(), fingerprint_) != 0) continue;
+        f(std::string_view(key).substr(fingerprint_.size()));
+    }
+}
+
 DiskCacheCounts TraceDiskCache::counts() const {
     return {loaded_.load(), written_.load(), rejected_.load(), write_failures_.load()};
 }

@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,6 +64,10 @@ public:
     void store(std::string_view key, std::string_view object, const DiskCacheMeta& meta);
     // A loaded entry that LLVM then refused to link: counted as rejected, not loaded.
     void reject_loaded();
+
+    // Calls f with the key of each entry of this fingerprint in the directory (read from the
+    // files' heads; load() checks the rest).
+    void scan(const std::function<void(std::string_view key)>& f) const;
 
     DiskCacheCounts counts() const;
     // The file an entry for `key` lives in (tests corrupt it).

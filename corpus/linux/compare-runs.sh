@@ -9,6 +9,10 @@
 #   compare-runs.sh repeat LOG TRAPEZE ARGS...
 #       Runs TRAPEZE ARGS... again and requires its console output to equal LOG byte for byte
 #       (same -icount and -rtc base=: guest time comes from the instruction count).
+#   compare-runs.sh jit-cache LOG DIR TRAPEZE ARGS...
+#       Empties DIR, then runs TRAPEZE ARGS... --engine=jit --jit-cache DIR -d jit twice: the
+#       first run fills the cache, the second loads traces from it; both must print LOG byte
+#       for byte, and the second must have run code loaded from the cache.
 set -eu
 mode=$1
 shift
@@ -49,8 +53,28 @@ repeat)
     fi
     echo "second run identical ($(wc -l <"$log") lines)"
     ;;
+jit-cache)
+    log=$1 dir=$2
+    shift 2
+    rm -rf "$dir"
+    for run in cold warm; do
+        "$@" --engine=jit --jit-cache "$dir" -d jit </dev/null >"$tmp/$run.log" 2>"$tmp/$run.err" ||
+            { echo "$run run: exit status $?"; cat "$tmp/$run.err"; exit 1; }
+        if ! cmp -s "$log" "$tmp/$run.log"; then
+            diff -u "$log" "$tmp/$run.log" | head -40
+            echo "the $run run with --jit-cache printed different console output"; exit 1
+        fi
+        grep '^jit: disk cache' "$tmp/$run.err" || { echo "$run run: no disk cache figures"; cat "$tmp/$run.err"; exit 1; }
+    done
+    loaded=$(sed -n 's/^jit: disk cache .*: \([0-9]*\) of the traces loaded from it.*/\1/p' "$tmp/warm.err")
+    # (Most of a boot's traces are formed the same way twice: hundreds are loaded on an idle
+    # host; fewer when the first run's compiling thread shared its core.)
+    [ "${loaded:-0}" -ge 20 ] || { echo "the warm run loaded ${loaded:-no} traces from the cache"; exit 1; }
+    echo "both runs identical ($(wc -l <"$log") lines); the second loaded $loaded traces from the cache"
+    rm -rf "$dir"
+    ;;
 *)
-    echo "usage: compare-runs.sh qemu LOG KERNEL INITRD | repeat LOG TRAPEZE ARGS..." >&2
+    echo "usage: compare-runs.sh qemu LOG KERNEL INITRD | repeat LOG TRAPEZE ARGS... | jit-cache LOG DIR TRAPEZE ARGS..." >&2
     exit 2
     ;;
 esac

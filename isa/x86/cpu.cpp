@@ -579,7 +579,9 @@ bool X86Cpu::execute_with_debug_checks(const DecodedInsn& in) {
 
 void X86Cpu::feed_engine(Block& b) {
     if (engine_->ready.load(std::memory_order_acquire)) engine_->install_ready();
-    if (b.exec_count + 1 == engine_->threshold && b.valid && !b.native_owner) engine_->block_hot(b);
+    const uint64_t n = uint64_t{b.exec_count} + 1;
+    if (n == engine_->threshold && b.valid && !b.native_owner) engine_->block_hot(b);
+    else if (n == engine_->probe && b.valid && !b.native_owner) [[unlikely]] engine_->block_seen(b);
 }
 
 void X86Cpu::set_trace_engine(TraceEngine* engine) {

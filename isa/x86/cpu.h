@@ -104,9 +104,13 @@ public:
     // On the CPU's thread, before the threshold-th interpreted execution of a cached block,
     // with the CPU state at the block's entry. May queue a compilation (and set native_owner).
     virtual void block_hot(Block& b) = 0;
+    // The same before the probe-th (0: never; below threshold): the engine may ask for code
+    // it already has for the block (a trace on disk) without waiting for it to get hot.
+    virtual void block_seen(Block& b) { (void)b; }
     // On the CPU's thread, when `ready` is set: installs finished code into blocks.
     virtual void install_ready() = 0;
     uint64_t threshold = 64;
+    uint64_t probe = 0;
     std::atomic<bool> ready{false};
 };
 

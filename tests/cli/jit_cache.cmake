@@ -8,7 +8,7 @@ file(REMOVE_RECURSE "${DIR}")
 # keys) and they are all there before it ends.
 set(run ${CMAKE_COMMAND} -E env TRAPEZE_JIT_THRESHOLD=64 TRAPEZE_JIT_SYNC=1
     ${TRAPEZE} run pc -bios ${ROM} -debugcon stdio -no-reboot -d jit --jit-cache ${DIR})
-set(stats "jit: disk cache [^:]*: ([0-9]+) of the traces loaded from it; ([0-9]+) entries loaded, ([0-9]+) written, ([0-9]+) rejected")
+set(stats "jit: disk cache [^:]*: ([0-9]+) of the traces loaded from it [(]([0-9]+) asked for before their block got hot[)]; ([0-9]+) entries loaded, ([0-9]+) written, ([0-9]+) rejected")
 
 # STEP -> loaded, written, rejected (the run's figures) in STEP_loaded etc.
 function(run_once step)
@@ -19,12 +19,13 @@ function(run_once step)
   if(NOT err MATCHES "${stats}")
     message(FATAL_ERROR "${step}: no disk cache line in -d jit:\n${err}")
   endif()
-  if(NOT CMAKE_MATCH_1 EQUAL CMAKE_MATCH_2)
-    message(FATAL_ERROR "${step}: ${CMAKE_MATCH_1} traces from disk but ${CMAKE_MATCH_2} entries loaded\n${err}")
+  if(NOT CMAKE_MATCH_1 EQUAL CMAKE_MATCH_3)
+    message(FATAL_ERROR "${step}: ${CMAKE_MATCH_1} traces from disk but ${CMAKE_MATCH_3} entries loaded\n${err}")
   endif()
-  set(${step}_loaded ${CMAKE_MATCH_2} PARENT_SCOPE)
-  set(${step}_written ${CMAKE_MATCH_3} PARENT_SCOPE)
-  set(${step}_rejected ${CMAKE_MATCH_4} PARENT_SCOPE)
+  set(${step}_asked ${CMAKE_MATCH_2} PARENT_SCOPE)
+  set(${step}_loaded ${CMAKE_MATCH_3} PARENT_SCOPE)
+  set(${step}_written ${CMAKE_MATCH_4} PARENT_SCOPE)
+  set(${step}_rejected ${CMAKE_MATCH_5} PARENT_SCOPE)
 endfunction()
 
 run_once(first)
@@ -37,10 +38,13 @@ if(NOT n EQUAL first_written)
   message(FATAL_ERROR "${first_written} entries written, ${n} files in ${DIR}")
 endif()
 
+# The second run asks for them from the directory's index as soon as their blocks are seen
+# (before the threshold), the same traces: every one is loaded, none compiled.
 run_once(second)
-if(NOT second_loaded EQUAL first_written OR NOT second_written EQUAL 0 OR NOT second_rejected EQUAL 0)
-  message(FATAL_ERROR "second run: ${second_loaded} loaded, ${second_written} written, ${second_rejected} rejected; "
-                      "expected ${first_written} loaded and nothing compiled")
+if(NOT second_loaded EQUAL first_written OR NOT second_written EQUAL 0 OR NOT second_rejected EQUAL 0 OR
+   NOT second_asked EQUAL first_written)
+  message(FATAL_ERROR "second run: ${second_loaded} loaded (${second_asked} asked for before hot), ${second_written} "
+                      "written, ${second_rejected} rejected; expected ${first_written} loaded and nothing compiled")
 endif()
 
 foreach(f ${entries})
@@ -55,5 +59,20 @@ endif()
 run_once(again)
 if(NOT again_loaded EQUAL first_written)
   message(FATAL_ERROR "after rewriting: ${again_loaded} loaded, expected ${first_written}")
+endif()
+
+# Under --lockstep (the run cut into quanta, so other blocks and traces than a plain run's):
+# a second lockstep run loads the first one's traces, and they agree with the interpreter at
+# every quantum.
+file(REMOVE_RECURSE "${DIR}")
+foreach(step lockstep_cold lockstep_warm)
+  execute_process(COMMAND ${run} --lockstep RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
+  if(NOT rc EQUAL 0 OR NOT err MATCHES "lockstep: no difference in [1-9][0-9]* comparisons" OR NOT err MATCHES "${stats}")
+    message(FATAL_ERROR "${step}: exit ${rc}\n${err}")
+  endif()
+  set(${step}_loaded ${CMAKE_MATCH_3})
+endforeach()
+if(lockstep_warm_loaded LESS 1)
+  message(FATAL_ERROR "the second lockstep run loaded no trace")
 endif()
 file(REMOVE_RECURSE "${DIR}")
