@@ -156,5 +156,5 @@ while [ "$r" -lt "$runs" ]; do
     d=$(sed -n 's/^jit: disk cache [^:]*: \([0-9]*\) of the traces loaded.*/\1/p' "$tmp/jitc$r.log.err")
     echo "$t traces installed, $d of them loaded from the cache"
 done
-echo "  the cache: $(ls "$tmp/jit-cache" | wc -l) entries, $(du -sh "$tmp/jit-cache" | cut -f1) after $((fills + runs)) runs"
+echo "  the cache: $(find "$tmp/jit-cache" -name '*.trace' | wc -l) entries, $(du -sh "$tmp/jit-cache" | cut -f1) after $((fills + runs)) runs"
 exit $status

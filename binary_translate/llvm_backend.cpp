@@ -592,7 +592,10 @@ bool LlvmBackend::use_disk_cache(const std::string& dir, std::string& why) {
     for (const char* knob : {"TRAPEZE_LLVM_ARGS", "TRAPEZE_JIT_CG0", "TRAPEZE_JIT_CG2", "TRAPEZE_JIT_NOSPECIALISE",
                              "TRAPEZE_JIT_FULL_O2", "TRAPEZE_JIT_NOPROMOTE", "TRAPEZE_JIT_NOBLIND", "TRAPEZE_JIT_NOTHROUGH"})
         if (const char* v = std::getenv(knob)) fp += std::string(knob) + "=" + v + "\n";
-    disk_.set_fingerprint(std::move(fp));
+    if (!disk_.set_fingerprint(std::move(fp), why)) {
+        disk_.close();
+        return false;
+    }
     stored_.clear();
     disk_.scan([this](std::string_view key) {
         StoredTrace t;

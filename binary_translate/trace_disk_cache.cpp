@@ -4,12 +4,15 @@
 #include <link.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <llvm/Support/xxhash.h>
@@ -85,10 +88,55 @@ bool TraceDiskCache::open(const std::string& dir, std::string& why) {
     return true;
 }
 
+namespace {
+
+// A build's directory, as set_fingerprint names them: 16 hex digits, holding only entries
+// and temporary files (so that nothing else in DIR is ever deleted).
+bool is_build_dir(const std::filesystem::directory_entry& e) {
+    const std::string name = e.path().filename().string();
+    std::error_code ec;
+    if (name.size() != 16 || name.find_first_not_of("0123456789abcdef") != std::string::npos || !e.is_directory(ec))
+        return false;
+    for (auto it = std::filesystem::directory_iterator(e.path(), ec); !ec && it != std::filesystem::directory_iterator();
+         it.increment(ec)) {
+        const std::string f = it->path().filename().string();
+        if (!it->is_regular_file(ec) || (it->path().extension() != ".trace" && f.rfind(".tmp-", 0) != 0)) return false;
+    }
+    return !ec;
+}
+
+}  // namespace
+
+bool TraceDiskCache::set_fingerprint(std::string fp, std::string& why) {
+    fingerprint_ = std::move(fp);
+    build_dir_ = fmt::format("{}/{:016x}", dir_, hash(fingerprint_));
+    std::error_code ec;
+    std::filesystem::create_directories(build_dir_, ec);
+    if (ec) {
+        why = fmt::format("cannot create {}: {}", build_dir_, ec.message());
+        return false;
+    }
+    std::filesystem::last_write_time(build_dir_, std::filesystem::file_time_type::clock::now(), ec);
+    // The builds used last are kept; a rebuilt trapeze leaves its predecessors' entries behind.
+    std::vector<std::pair<std::filesystem::file_time_type, std::filesystem::path>> builds;
+    for (auto it = std::filesystem::directory_iterator(dir_, ec); !ec && it != std::filesystem::directory_iterator();
+         it.increment(ec)) {
+        std::error_code tec;
+        if (it->path() == std::filesystem::path(build_dir_) || !is_build_dir(*it)) continue;
+        const auto t = it->last_write_time(tec);
+        if (!tec) builds.push_back({t, it->path()});
+    }
+    if (builds.size() >= kBuildsKept) {
+        std::sort(builds.begin(), builds.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+        for (size_t i = kBuildsKept - 1; i < builds.size(); ++i) std::filesystem::remove_all(builds[i].second, ec);
+    }
+    return true;
+}
+
 std::string TraceDiskCache::path_of(std::string_view key) const {
     std::string whole = fingerprint_;
     whole.append(key);
-    return fmt::format("{}/{:016x}.trace", dir_, hash(whole));
+    return fmt::format("{}/{:016x}.trace", build_dir_, hash(whole));
 }
 
 std::optional<DiskCacheEntry> TraceDiskCache::load(std::string_view key) {
@@ -151,7 +199,7 @@ void TraceDiskCache::store(std::string_view key, std::string_view object, const 
     put<uint64_t>(data, hash(data));
 
     const std::string path = path_of(key);
-    const std::string tmp = fmt::format("{}/.tmp-{}-{}", dir_, getpid(), tmp_seq_++);
+    const std::string tmp = fmt::format("{}/.tmp-{}-{}", build_dir_, getpid(), tmp_seq_++);
     bool ok = false;
     if (std::FILE* out = std::fopen(tmp.c_str(), "wb")) {
         ok = std::fwrite(data.data(), 1, data.size(), out) == data.size();
@@ -173,8 +221,8 @@ void TraceDiskCache::store(std::string_view key, std::string_view object, const 
 
 void TraceDiskCache::scan(const std::function<void(std::string_view key)>& f) const {
     std::error_code ec;
-    for (auto it = std::filesystem::directory_iterator(dir_, ec); !ec && it != std::filesystem::directory_iterator();
-         it.increment(ec)) {
+    for (auto it = std::filesystem::directory_iterator(build_dir_, ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
         if (it->path().extension() != ".trace") continue;
         std::ifstream in(it->path(), std::ios::binary);
         char magic[sizeof kMagic];

@@ -4,8 +4,8 @@
 // translation cache on disk"). The idea is FX!32's and Rosetta 2's: a binary translator's
 // work is worth keeping when the same code runs again.
 //
-// An entry is one relocatable object file, as LLVM emitted it, under a name derived from
-// its key: the build's fingerprint (the executable's GNU build ID, the host CPU, the code
+// An entry is one relocatable object file, as LLVM emitted it, in the directory of its
+// build (DIR/<hash of the fingerprint>/) under a name derived from its key: the build's fingerprint (the executable's GNU build ID, the host CPU, the code
 // generation options) and the trace's content with its handlers as offsets in the executable
 // (portable_trace_key), so that an entry is found again by another process of the same
 // build and never by another build. The file repeats the whole key and carries a checksum:
@@ -14,7 +14,8 @@
 // sharing a directory (ctest -j) see whole files or none.
 //
 // What is loaded is machine code: the directory must be as trusted as the executable (as
-// ccache's is). Nothing is ever evicted; delete the directory to empty it.
+// ccache's is). A build's entries are kept while it is among the kBuildsKept builds that
+// used the directory last; older builds' directories are deleted when a run opens it.
 #pragma once
 
 #include <atomic>
@@ -56,8 +57,11 @@ public:
     void close() { dir_.clear(); }
     const std::string& dir() const { return dir_; }
 
-    // The build's fingerprint: mixed into every key. Set once, before the first load/store.
-    void set_fingerprint(std::string fp) { fingerprint_ = std::move(fp); }
+    // The build's fingerprint: mixed into every key, and naming the build's subdirectory,
+    // which this makes (false with why if it cannot) and marks as used now, deleting the
+    // directories of builds beyond the kBuildsKept used last. Once, before any load/store.
+    bool set_fingerprint(std::string fp, std::string& why);
+    static constexpr size_t kBuildsKept = 4;
 
     // The entry for `key`, if a whole, matching one is there.
     std::optional<DiskCacheEntry> load(std::string_view key);
@@ -75,6 +79,7 @@ public:
 
 private:
     std::string dir_;
+    std::string build_dir_;  // dir_/<hash of the fingerprint>
     std::string fingerprint_;
     std::atomic<uint64_t> loaded_{0}, written_{0}, rejected_{0}, write_failures_{0};
     uint64_t tmp_seq_ = 0;

@@ -5,7 +5,9 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <vector>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -44,7 +46,7 @@ TEST_CASE("disk cache: an entry comes back whole, for its key and fingerprint on
     TraceDiskCache c;
     std::string why;
     REQUIRE(c.open(dir.string(), why));
-    c.set_fingerprint("build 1\n");
+    REQUIRE(c.set_fingerprint("build 1\n", why));
     const std::string object("\x7f" "ELF and some \0 bytes", 22);
     c.store("key-a", object, DiskCacheMeta{7, 1, 2, 3});
     CHECK(c.counts().written == 1);
@@ -63,15 +65,17 @@ TEST_CASE("disk cache: an entry comes back whole, for its key and fingerprint on
     // Another build (or host, or options) computes other names and finds nothing.
     TraceDiskCache other;
     REQUIRE(other.open(dir.string(), why));
-    other.set_fingerprint("build 2\n");
+    REQUIRE(other.set_fingerprint("build 2\n", why));
     CHECK(!other.load("key-a"));
     // A whole file of another key under this key's name (a hash collision): not loaded, not
     // counted as damage.
     fs::copy_file(c.path_of("key-a"), other.path_of("key-a"));
     CHECK(!other.load("key-a"));
     CHECK(other.counts().rejected == 0);
-    // Nothing half-written is left behind.
-    for (const auto& f : fs::directory_iterator(dir)) CHECK(f.path().extension() == ".trace");
+    // Each build in a directory of its own; nothing half-written is left behind.
+    CHECK(fs::path(c.path_of("key-a")).parent_path() != fs::path(other.path_of("key-a")).parent_path());
+    for (const auto& f : fs::recursive_directory_iterator(dir))
+        if (f.is_regular_file()) CHECK(f.path().extension() == ".trace");
     fs::remove_all(dir);
 }
 
@@ -80,7 +84,7 @@ TEST_CASE("disk cache: damaged files are refused and counted, then replaced") {
     TraceDiskCache c;
     std::string why;
     REQUIRE(c.open(dir.string(), why));
-    c.set_fingerprint("fp\n");
+    REQUIRE(c.set_fingerprint("fp\n", why));
     const std::string object(3000, 'o');
     c.store("k", object, {});
     const fs::path p = c.path_of("k");
@@ -156,4 +160,35 @@ TEST_CASE("disk cache: a trace's portable key names its handlers by offset, or r
     // A handler outside the executable has no offset that another process would share.
     r.blocks[0].insns[0].fn = reinterpret_cast<x86::Handler>(reinterpret_cast<void (*)()>(&std::abort));
     CHECK(!bt::portable_trace_key(r, b));
+}
+
+TEST_CASE("disk cache: the builds used last are kept, older ones deleted, nothing else") {
+    const fs::path dir = fresh_dir("builds");
+    fs::create_directories(dir / "notes");
+    spit(dir / "notes" / "readme.txt", "mine");
+    fs::create_directories(dir / "0123456789abcdef");  // named like a build, holding something else
+    spit(dir / "0123456789abcdef" / "keep.txt", "mine too");
+    std::string why;
+    auto build = [&](int n) {
+        TraceDiskCache c;
+        REQUIRE(c.open(dir.string(), why));
+        REQUIRE(c.set_fingerprint("build " + std::to_string(n) + "\n", why));
+        return c.path_of("k");
+    };
+    const auto now = fs::file_time_type::clock::now();
+    std::vector<std::string> entries;
+    for (int n = 0; n < 6; ++n) {  // six builds, each used an hour after the one before
+        TraceDiskCache c;
+        REQUIRE(c.open(dir.string(), why));
+        REQUIRE(c.set_fingerprint("build " + std::to_string(n) + "\n", why));
+        c.store("k", "object", {});
+        entries.push_back(c.path_of("k"));
+        fs::last_write_time(fs::path(entries.back()).parent_path(), now - std::chrono::hours(10 - n));
+    }
+    build(6);  // a seventh: the three used last before it stay, with it
+    const size_t kept = TraceDiskCache::kBuildsKept;
+    for (size_t n = 0; n < 6; ++n) CHECK(fs::exists(entries[n]) == (n >= 6 - (kept - 1)));
+    CHECK(fs::exists(dir / "notes" / "readme.txt"));
+    CHECK(fs::exists(dir / "0123456789abcdef" / "keep.txt"));
+    fs::remove_all(dir);
 }
