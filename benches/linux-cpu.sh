@@ -76,8 +76,12 @@ leg() {  # ENGINE RUN
               -append "$append" -rtc base=2024-01-01 -no-reboot --engine="$1" -d jit ;;
     esac
 }
-# The workload's results: the lines between the markers.
-results() { tr -d '\r' < "$tmp/$1.log" | sed -n '/^TRAPEZE-BENCH: start/,/^TRAPEZE-BENCH: end/p' | sed '1d;$d'; }
+# The workload's results: the lines between the markers, without the kernel's messages (a
+# "[   85.1] random: crng init done" may come between them).
+results() {
+    tr -d '\r' < "$tmp/$1.log" | sed -n '/^TRAPEZE-BENCH: start/,/^TRAPEZE-BENCH: end/p' | sed '1d;$d' |
+        grep -Ev '^\[ *[0-9]+\.[0-9]+\] '
+}
 insns() { sed -n 's/^trapeze: \([0-9]*\) instructions.*/\1/p' "$tmp/$1.log.err" | tail -n 1; }
 min() { printf '%s\n' "$@" | sort -g | head -n 1; }
 ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
@@ -106,13 +110,13 @@ while [ "$r" -lt "$runs" ]; do
     done
 done
 
-printf '%24s%-27s%-28s%s\n' '' 'workload: start to end' 'total: to end' 'CPU of each run'
-printf '%24s%-27s%-28s%s\n' '' '   min  (each run)' '    min  (each run)' '(user+sys)'
+printf '%26s%-27s%-28s%s\n' '' 'workload: start to end' 'total: to end' 'CPU of each run'
+printf '%26s%-27s%-28s%s\n' '' '   min  (each run)' '    min  (each run)' '(user+sys)'
 each() { for t in "$@"; do printf ' %.1f' "$t"; done; }
 for e in $engines; do
     eval "w=\$w_$e; t=\$t_$e; c=\$c_$e"
     case $e in qemu) label=qemu-system-i386 ;; jitc) label="trapeze jit, warm cache" ;; *) label="trapeze $e" ;; esac
-    printf '  %-21s %6.1f s  %-16s %7.1f s  %-16s %s s\n' "$label" "$(min $w)" "($(each $w | sed 's/^ //'))" \
+    printf '  %-23s %6.1f s  %-16s %7.1f s  %-16s %s s\n' "$label" "$(min $w)" "($(each $w | sed 's/^ //'))" \
         "$(min $t)" "($(each $t | sed 's/^ //'))" "$(echo $c)"
     eval "W_$e=$(min $w); T_$e=$(min $t)"
 done
