@@ -111,6 +111,10 @@ private:
     // Asks for a trace of the disk cache entered at b whose blocks are all cached and the
     // same as when it was stored (with the same specialisation); false if there is none.
     bool ask_stored(x86::Block& b);
+    // The block was entered at its own linear address (a trace's guard is the entry's EIP
+    // and CS base, its blocks' physical addresses follow from their EIPs) and is not empty.
+    bool entered_at_own_address(const x86::Block& b) const;
+    uint8_t flat_data_segments() const;  // TraceRequest::flat_segs for the CPU's state now
 
     void pump();
     bool form(Pending& p);
@@ -133,37 +137,35 @@ private:
     std::deque<Pending> pending_stored_;  // served first: a load, not a compilation
 };
 
+bool Engine::entered_at_own_address(const x86::Block& b) const {
+    const uint32_t lin0 = cpu_.s.seg[x86::CS].base + cpu_.s.eip;
+    return b.phys_start == (b.phys_start & ~uint64_t{0xFFF}) + (lin0 & 0xFFF) && !b.insns.empty();
+}
+
+uint8_t Engine::flat_data_segments() const {
+    return cpu_.flat_segments() & ((1u << x86::ES) | (1u << x86::SS) | (1u << x86::DS));
+}
+
 bool Engine::ask_stored(x86::Block& b) {
     const uint32_t cs_base = cpu_.s.seg[x86::CS].base;
     const std::vector<StoredTrace>* stored = backend_->stored_traces(cs_base, cpu_.s.eip);
-    const uint32_t lin0 = cs_base + cpu_.s.eip;
-    if (!stored || b.phys_start != (b.phys_start & ~uint64_t{0xFFF}) + (lin0 & 0xFFF) || b.insns.empty())
-        return false;
+    if (!stored || !entered_at_own_address(b)) return false;
     Pending p{{}, &b, cs_base, cpu_.s.eip, cpu_.link_context(), b.exec_count, cpu_.instructions(), {}, {}, 0, 0, true};
-    const uint8_t flat = cpu_.flat_segments() & ((1u << x86::ES) | (1u << x86::SS) | (1u << x86::DS));
     std::string key;
     for (const StoredTrace& st : *stored) {
         const TraceRequest& q = st.req;
-        // The specialisation it was compiled for must be the CPU's now (form() sets the same).
-        if (q.cs_limit != cpu_.s.seg[x86::CS].limit || q.ss_attr != cpu_.s.seg[x86::SS].attr || q.flat_segs != flat ||
-            q.cpl != cpu_.s.cpl || q.code32 != (b.mode & 1) || q.count_execution != opts_.count_execution)
+        // The specialisation it was compiled for must be the CPU's now (as form() sets it).
+        if (q.cs_limit != cpu_.s.seg[x86::CS].limit || q.ss_attr != cpu_.s.seg[x86::SS].attr ||
+            q.flat_segs != flat_data_segments() || q.cpl != cpu_.s.cpl || q.code32 != (b.mode & 1) ||
+            q.count_execution != opts_.count_execution)
             continue;
-        TraceRequest r;
-        r.cs_base = q.cs_base;
-        r.last = q.last;
-        r.cs_limit = q.cs_limit;
-        r.ss_attr = q.ss_attr;
-        r.flat_segs = q.flat_segs;
-        r.cpl = q.cpl;
-        r.code32 = q.code32;
-        r.count_execution = q.count_execution;
-        r.loops = q.loops;
+        TraceRequest r = q;  // with the instructions of the blocks cached now:
         std::vector<x86::Block*> blocks;
-        for (const TraceBlock& qb : q.blocks) {
-            x86::Block* t = blocks.empty() ? &b : block_on_entry_page(p, qb.eip);
+        for (TraceBlock& rb : r.blocks) {
+            x86::Block* t = blocks.empty() ? &b : block_on_entry_page(p, rb.eip);
             if (!t || !t->valid || t->insns.empty()) break;
             blocks.push_back(t);
-            r.blocks.push_back({qb.eip, t->insns});
+            rb.insns = t->insns;
         }
         // Its blocks, decoded now, must be what it was compiled from: then the key is the same.
         if (blocks.size() != q.blocks.size() || !portable_trace_key(r, key) || key != st.key) continue;
@@ -200,9 +202,7 @@ void Engine::block_hot(x86::Block& b) {
     auto slot = std::make_shared<Slot>(Slot{sh_, nullptr});
     b.native_owner = slot;
     const uint32_t cs_base = cpu_.s.seg[x86::CS].base;
-    const uint32_t lin0 = cs_base + cpu_.s.eip;
-    if (b.phys_start != (b.phys_start & ~uint64_t{0xFFF}) + (lin0 & 0xFFF) || b.insns.empty())
-        return;  // not entered at its own linear address (or empty): not again
+    if (!entered_at_own_address(b)) return;  // (and not again: native_owner is set)
     st_.traces_requested++;
     Pending p{slot, &b, cs_base, cpu_.s.eip, cpu_.link_context(), b.exec_count, cpu_.instructions(), {}, {}, 0, 0};
     if (!form(p)) {
@@ -311,7 +311,7 @@ bool Engine::form(Pending& p) {
     TraceRequest req;
     req.cs_base = p.cs_base;
     // (form runs when the entry block is about to run: the CPU's state is the entry's.)
-    req.flat_segs = cpu_.flat_segments() & ((1u << x86::ES) | (1u << x86::SS) | (1u << x86::DS));
+    req.flat_segs = flat_data_segments();
     req.cpl = cpu_.s.cpl;
     req.code32 = uint8_t(b.mode & 1);
     req.count_execution = opts_.count_execution;

@@ -571,7 +571,9 @@ void LlvmBackend::shutdown() {
 
 bool LlvmBackend::use_disk_cache(const std::string& dir, std::string& why) {
     std::lock_guard<std::mutex> lock(m_);
-    if (launched_) {  // (the fingerprint is made when LLVM starts)
+    // Before the first request: what was compiled before would not be kept, and the index
+    // (stored_) is read by the engines without a lock once they run.
+    if (launched_) {
         why = "too late: the JIT has started";
         return false;
     }
