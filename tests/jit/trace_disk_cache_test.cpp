@@ -39,14 +39,19 @@ void spit(const fs::path& p, const std::string& s) {
     f << s;
 }
 
+// Opens c on dir for the build fingerprint fp.
+void open_for(TraceDiskCache& c, const fs::path& dir, const std::string& fp) {
+    std::string why;
+    REQUIRE(c.open(dir.string(), why));
+    REQUIRE(c.set_fingerprint(fp, why));
+}
+
 }  // namespace
 
 TEST_CASE("disk cache: an entry comes back whole, for its key and fingerprint only") {
     const fs::path dir = fresh_dir("roundtrip");
     TraceDiskCache c;
-    std::string why;
-    REQUIRE(c.open(dir.string(), why));
-    REQUIRE(c.set_fingerprint("build 1\n", why));
+    open_for(c, dir, "build 1\n");
     const std::string object("\x7f" "ELF and some \0 bytes", 22);
     c.store("key-a", object, DiskCacheMeta{7, 1, 2, 3});
     CHECK(c.counts().written == 1);
@@ -64,8 +69,7 @@ TEST_CASE("disk cache: an entry comes back whole, for its key and fingerprint on
 
     // Another build (or host, or options) computes other names and finds nothing.
     TraceDiskCache other;
-    REQUIRE(other.open(dir.string(), why));
-    REQUIRE(other.set_fingerprint("build 2\n", why));
+    open_for(other, dir, "build 2\n");
     CHECK(!other.load("key-a"));
     // A whole file of another key under this key's name (a hash collision): not loaded, not
     // counted as damage.
@@ -82,9 +86,7 @@ TEST_CASE("disk cache: an entry comes back whole, for its key and fingerprint on
 TEST_CASE("disk cache: damaged files are refused and counted, then replaced") {
     const fs::path dir = fresh_dir("damage");
     TraceDiskCache c;
-    std::string why;
-    REQUIRE(c.open(dir.string(), why));
-    REQUIRE(c.set_fingerprint("fp\n", why));
+    open_for(c, dir, "fp\n");
     const std::string object(3000, 'o');
     c.store("k", object, {});
     const fs::path p = c.path_of("k");
@@ -168,24 +170,17 @@ TEST_CASE("disk cache: the builds used last are kept, older ones deleted, nothin
     spit(dir / "notes" / "readme.txt", "mine");
     fs::create_directories(dir / "0123456789abcdef");  // named like a build, holding something else
     spit(dir / "0123456789abcdef" / "keep.txt", "mine too");
-    std::string why;
-    auto build = [&](int n) {
-        TraceDiskCache c;
-        REQUIRE(c.open(dir.string(), why));
-        REQUIRE(c.set_fingerprint("build " + std::to_string(n) + "\n", why));
-        return c.path_of("k");
-    };
     const auto now = fs::file_time_type::clock::now();
     std::vector<std::string> entries;
     for (int n = 0; n < 6; ++n) {  // six builds, each used an hour after the one before
         TraceDiskCache c;
-        REQUIRE(c.open(dir.string(), why));
-        REQUIRE(c.set_fingerprint("build " + std::to_string(n) + "\n", why));
+        open_for(c, dir, "build " + std::to_string(n) + "\n");
         c.store("k", "object", {});
         entries.push_back(c.path_of("k"));
         fs::last_write_time(fs::path(entries.back()).parent_path(), now - std::chrono::hours(10 - n));
     }
-    build(6);  // a seventh: the three used last before it stay, with it
+    TraceDiskCache seventh;  // the three used last before it stay, with it
+    open_for(seventh, dir, "build 6\n");
     const size_t kept = TraceDiskCache::kBuildsKept;
     for (size_t n = 0; n < 6; ++n) CHECK(fs::exists(entries[n]) == (n >= 6 - (kept - 1)));
     CHECK(fs::exists(dir / "notes" / "readme.txt"));
