@@ -450,9 +450,13 @@ JitStats Engine::stats() const {
 
 JitEngine::~JitEngine() = default;
 
-JitOptions JitOptions::from_environment(bool count) {
+JitOptions JitOptions::from_environment(bool count, bool disk_cache) {
     JitOptions o;
     o.count_execution = count;
+    if (disk_cache) {
+        o.max_blocks = kCachedMaxBlocks;
+        o.max_insns = kCachedMaxInsns;
+    }
     auto knob = [](const char* name, auto& field) {
         const char* v = std::getenv(name);
         if (!v || !*v) return;

@@ -39,8 +39,12 @@ struct JitOptions {
     // The defaults, with TRAPEZE_JIT_THRESHOLD, TRAPEZE_JIT_MAX_BLOCKS, TRAPEZE_JIT_MAX_INSNS
     // and TRAPEZE_JIT_COLD_RATIO (positive integers) replacing them, and count_execution
     // set as `count` says unless TRAPEZE_JIT_COUNT (0 or 1) does: tuning knobs for benches/,
-    // not guest-visible.
-    static JitOptions from_environment(bool count = true);
+    // not guest-visible. With `disk_cache` (--jit-cache) the traces are formed larger
+    // (kCachedMaxBlocks, kCachedMaxInsns): their compile time is paid once, by the run that
+    // stores them, and the runs that load them jump between traces less (docs/jit.md).
+    static JitOptions from_environment(bool count = true, bool disk_cache = false);
+    static constexpr unsigned kCachedMaxBlocks = 16;
+    static constexpr unsigned kCachedMaxInsns = 192;
 };
 
 // What `-d jit` prints (QEMU's `info jit`, plus the trace-level counters).

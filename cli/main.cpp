@@ -106,7 +106,8 @@ int run_pc(trapeze::cli::Args& args) {
     std::unique_ptr<trapeze::bt::JitEngine> jit;  // destroyed before pc
     // Compiled code counts what -d jit prints of its execution only when -d jit asks.
     if (engine == "jit")
-        jit = trapeze::bt::JitEngine::create(pc.cpu(), trapeze::bt::JitOptions::from_environment(reports.jit));
+        jit = trapeze::bt::JitEngine::create(pc.cpu(),
+                                             trapeze::bt::JitOptions::from_environment(reports.jit, !jit_cache.empty()));
     auto t0 = std::chrono::steady_clock::now();
     trapeze::cpu::RunResult r;
     if (lockstep) {

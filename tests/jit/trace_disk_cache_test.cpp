@@ -13,6 +13,7 @@
 #include <iterator>
 #include <string>
 
+#include "binary_translate/jit.h"
 #include "binary_translate/llvm_backend.h"
 #include "binary_translate/trace_disk_cache.h"
 #include "isa/x86/decoder.h"
@@ -186,4 +187,21 @@ TEST_CASE("disk cache: the builds used last are kept, older ones deleted, nothin
     CHECK(fs::exists(dir / "notes" / "readme.txt"));
     CHECK(fs::exists(dir / "0123456789abcdef" / "keep.txt"));
     fs::remove_all(dir);
+}
+
+TEST_CASE("disk cache: traces are formed larger with a cache; the knobs still decide") {
+    using trapeze::bt::JitOptions;
+    ::unsetenv("TRAPEZE_JIT_MAX_BLOCKS");
+    ::unsetenv("TRAPEZE_JIT_MAX_INSNS");
+    const JitOptions plain = JitOptions::from_environment(false, false);
+    const JitOptions cached = JitOptions::from_environment(false, true);
+    CHECK(plain.max_blocks == JitOptions{}.max_blocks);
+    CHECK(plain.max_insns == JitOptions{}.max_insns);
+    CHECK(cached.max_blocks == JitOptions::kCachedMaxBlocks);
+    CHECK(cached.max_insns == JitOptions::kCachedMaxInsns);
+    CHECK(cached.max_blocks > plain.max_blocks);
+    CHECK(cached.threshold == plain.threshold);
+    ::setenv("TRAPEZE_JIT_MAX_BLOCKS", "4", 1);
+    CHECK(JitOptions::from_environment(false, true).max_blocks == 4);
+    ::unsetenv("TRAPEZE_JIT_MAX_BLOCKS");
 }
