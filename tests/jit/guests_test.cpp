@@ -216,10 +216,8 @@ TEST_CASE("traces compiled without the execution counts run the same and count n
 
 TEST_CASE("a trace that keeps the lazy flags in registers hands them over when it leaves") {
     for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("leave_flags", quantum);
-    auto code = guest("leave_flags");
-    GuestMachine interp(code, false), m(code, true);
-    CHECK(interp.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
-    CHECK(m.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
+    HaltedPair both(guest("leave_flags"));
+    auto& [interp, m] = both;
     CHECK(interp.result(0) > 1000);  // the ADD carried in about half the 5000 iterations
     CHECK(interp.result(0) < 4000);
     CHECK(interp.result(4) == 1500);  // the odd counts of the SAHF loop
@@ -241,10 +239,8 @@ TEST_CASE("a looping trace entered where it reads the flags makes them canonical
     CHECK(st.traces_failed == 0);
     CHECK(st.canonical_entries > 0);
     CHECK(st.cases_pruned > 0);
-    auto code = guest("entry_flags");
-    GuestMachine interp(code, false), m(code, true);
-    CHECK(interp.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
-    CHECK(m.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
+    HaltedPair both(guest("entry_flags"));
+    auto& [interp, m] = both;
     CHECK(m.result(0) == interp.result(0));
     CHECK(m.result(1) == interp.result(1));
     CHECK(bt::compare_cpu_state(interp.cpu(), m.cpu()) == "");
@@ -254,10 +250,8 @@ TEST_CASE("a looping trace entered where it reads the flags makes them canonical
 
 TEST_CASE("a rotate's flags are right after leaves and trace exits, with the ALU op's after it") {
     for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("rotate_flags", quantum);
-    auto code = guest("rotate_flags");
-    GuestMachine interp(code, false), m(code, true);
-    CHECK(interp.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
-    CHECK(m.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
+    HaltedPair both(guest("rotate_flags"));
+    auto& [interp, m] = both;
     CHECK(interp.result(1) > 100);  // the first rotate's OF varied over the 4000 iterations
     CHECK(interp.result(1) < 3900);
     for (unsigned i = 0; i < 5; ++i) CHECK(m.result(i) == interp.result(i));
@@ -484,10 +478,8 @@ TEST_CASE("a fault inside a compiled trace is precise") {
 
 TEST_CASE("accesses a trace cannot do on its fast path leave it for the interpreter") {
     for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("leave", quantum);
-    auto code = guest("leave");
-    GuestMachine interp(code, false), m(code, true);
-    CHECK(interp.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
-    CHECK(m.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
+    HaltedPair both(guest("leave"));
+    auto& [interp, m] = both;
     CHECK(m.result(0) == m.result(7));  // the #GP at the load past ES's limit, precisely
     CHECK(m.result(1) == 1500);         // in the iteration that reached it
     CHECK(m.result(5) == 0);            // (the loop did not run on past it)

@@ -51,6 +51,15 @@ struct GuestMachine {
     uint32_t result(unsigned i) const { return bench.peek32(0x3000 + 4 * i); }
 };
 
+// The same guest interpreted and with the JIT, each run to its final HLT (checked).
+struct HaltedPair {
+    GuestMachine interp, jit;
+    explicit HaltedPair(const std::vector<uint8_t>& code) : interp(code, false), jit(code, true) {
+        CHECK(interp.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
+        CHECK(jit.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
+    }
+};
+
 // Runs the guest on both engines in lockstep (quantum: instructions per step) and checks that
 // they never differ; returns the JIT's statistics.
 inline bt::JitStats lockstep_guest(const std::string& name, uint64_t quantum, uint64_t max_insns = 50'000'000,
