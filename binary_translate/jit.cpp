@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <type_traits>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
@@ -26,7 +25,8 @@ struct Shared {
     uint64_t invalidations = 0;
     std::mutex m;
     std::condition_variable cv;
-    unsigned outstanding = 0;
+    unsigned outstanding = 0;  // compilations submitted and not done
+    unsigned loading = 0;      // traces of the disk cache submitted and not done
     struct Claim {
         std::weak_ptr<Slot> slot;
         x86::Block* block;  // valid while slot is alive (the block owns the slot)
@@ -84,17 +84,18 @@ public:
             pump();
             {
                 std::unique_lock<std::mutex> lock(sh_->m);
-                sh_->cv.wait(lock, [this] { return sh_->outstanding == 0; });
+                sh_->cv.wait(lock, [this] { return sh_->outstanding == 0 && sh_->loading == 0; });
             }
             install_ready();  // (submits the next pending trace, if any)
-            if (pending_.empty() && pending_stored_.empty() && backend_idle()) return;
+            if (pending_.empty() && backend_idle()) return;
         }
     }
 
 private:
-    // A trace formed but not yet handed to the backend. The backend gets one trace per engine
-    // at a time, the one whose entry block is hottest *now*, so that a long backlog (a Linux
-    // boot requests thousands) never delays the code the guest is spending its time in.
+    // A trace formed but not yet handed to the backend. The backend gets one compilation per
+    // engine at a time, the one whose entry block is hottest *now*, so that a long backlog (a
+    // Linux boot requests thousands) never delays the code the guest is spending its time in.
+    // (Traces of the disk cache are not pending: they go to the backend's loader at once.)
     struct Pending {
         std::weak_ptr<Slot> slot;  // the entry block's; *block is alive while it is
         x86::Block* block;
@@ -120,7 +121,7 @@ private:
     bool form(Pending& p);
     x86::Block* block_on_entry_page(const Pending& p, uint32_t eip) const;
     void submit(Pending& p);
-    bool backend_idle() {
+    bool backend_idle() {  // no compilation of ours in the backend (loads do not count)
         std::lock_guard<std::mutex> lock(sh_->m);
         return sh_->outstanding == 0;
     }
@@ -134,7 +135,6 @@ private:
     uint64_t base_all_, base_native_, base_halted_;  // and its instruction counts
     uint64_t base_leaves_;
     std::vector<Pending> pending_;
-    std::deque<Pending> pending_stored_;  // served first: a load, not a compilation
 };
 
 bool Engine::entered_at_own_address(const x86::Block& b) const {
@@ -185,13 +185,9 @@ bool Engine::ask_stored(x86::Block& b) {
         p.req = std::move(r);
         st_.traces_requested++;
         st_.traces_asked_stored++;
-        if (opts_.synchronous) {
-            submit(p);
-            drain();
-        } else {
-            pending_stored_.push_back(std::move(p));
-            pump();
-        }
+        // At once: the backend links it on a thread of its own, beside any compilation.
+        submit(p);
+        if (opts_.synchronous) drain();
         return true;
     }
     return false;
@@ -233,19 +229,10 @@ void Engine::block_hot(x86::Block& b) {
     pump();
 }
 
-// On the CPU thread: if the backend has nothing of ours, give it the pending trace whose entry
+// On the CPU thread: if the backend compiles nothing of ours, give it the pending trace whose entry
 // block has run most often per guest instruction since it was requested (blocks still being
 // interpreted keep counting). Requests whose entry block is gone are dropped.
 void Engine::pump() {
-    while (!pending_stored_.empty() && backend_idle()) {
-        Pending p = std::move(pending_stored_.front());
-        pending_stored_.pop_front();
-        if (p.slot.expired() || !p.block->valid) {
-            st_.traces_dropped++;
-            continue;
-        }
-        submit(p);
-    }
     while (!pending_.empty() && backend_idle()) {
         const uint64_t now = cpu_.instructions();
         size_t best = SIZE_MAX;
@@ -371,18 +358,21 @@ void Engine::submit(Pending& p) {
         blocks.resize(kept);
         p.blocks = unsigned(kept);
     }
+    const bool stored = p.stored;
     {
         std::lock_guard<std::mutex> lock(sh_->m);
-        sh_->outstanding++;
+        (stored ? sh_->loading : sh_->outstanding)++;
     }
-    backend_->submit(std::move(p.req), [sh = sh_, claims = std::move(p.claims), nblocks = p.blocks,
-                                        ninsns = p.insns](TraceResult r) {
+    auto done = [sh = sh_, claims = std::move(p.claims), nblocks = p.blocks, ninsns = p.insns,
+                 stored](TraceResult r) {
         std::lock_guard<std::mutex> lock(sh->m);
-        sh->outstanding--;
+        (stored ? sh->loading : sh->outstanding)--;
         sh->done.push_back({claims, nblocks, ninsns, std::move(r)});
         if (sh->ready) sh->ready->store(true, std::memory_order_release);
         sh->cv.notify_all();
-    });
+    };
+    if (stored) backend_->submit_stored(std::move(p.req), std::move(done));
+    else backend_->submit(std::move(p.req), std::move(done));
 }
 
 void Engine::install_ready() {

@@ -140,6 +140,20 @@ struct PhaseTimer {
     }
 };
 thread_local PhaseTimer* g_timer = nullptr;
+// Set by the object layer's transform, which runs on the thread that links the object (the
+// compiling thread or the loader): the code bytes of the object being linked, and, when
+// t_capture_object is set, a copy of it for the disk cache.
+thread_local uint64_t t_object_bytes = 0;
+thread_local bool t_capture_object = false;
+thread_local std::string t_captured_object;
+
+// A trace kept in the disk cache is named after its key: a name its object keeps from run to
+// run (two keys of one hash would clash in the JIT's symbol table: the second fails and is
+// interpreted).
+std::string persisted_name(const std::string& disk_key) {
+    return fmt::format("trapeze_trace_{:016x}", xxHash64(disk_key));
+}
+
 void lap(const char* what) {
     if (g_timer) g_timer->lap(what);
 }
@@ -363,6 +377,7 @@ public:
     LlvmBackend() = default;
 
     void submit(TraceRequest req, std::function<void(TraceResult)> done) override;
+    void submit_stored(TraceRequest req, std::function<void(TraceResult)> done) override;
     bool use_disk_cache(const std::string& dir, std::string& why) override;
     std::string disk_cache_dir() const override;
     DiskCacheCounts disk_cache_counts() const override { return disk_.counts(); }
@@ -377,7 +392,8 @@ private:
     struct Job {
         TraceRequest req;
         std::function<void(TraceResult)> done;
-        std::string key;
+        std::string key;          // trace_key(req)
+        bool load_tried = false;  // the loader found no usable file: compile without looking
     };
     // Compiled traces by trace_key: reused while any block (or the recent list) holds them.
     struct CacheEntry {
@@ -387,8 +403,18 @@ private:
     static constexpr size_t kRecent = 1024;
 
     bool start(std::string& why);
+    // Under m_: starts LLVM and the threads with the first request; "" or why it cannot.
+    std::string launch_locked();
+    // Under m_: answers the job with the code compiled for its key, if that is still alive.
+    bool reuse_locked(Job& job);
+    // Under m_: the job's key is no longer being compiled or loaded; the jobs of that key
+    // that waited for it go to the compiling thread (which will reuse the code).
+    void finished_locked(const std::string& key);
+    // Under m_: remembers code compiled or loaded for key, for reuse_locked.
+    void remember_locked(const std::string& key, const TraceResult& r);
     void thread_main();
-    TraceResult compile(const TraceRequest& r, bool use_disk = true);
+    void loader_main();
+    TraceResult compile(const TraceRequest& r, bool use_disk = true, bool try_load = true);
     // Looks up name and name_enter after their module or object was added under rt; fills
     // out's code fields, or its error.
     void install(const orc::ResourceTrackerSP& rt, const std::string& name, const TraceRequest& r, TraceResult& out);
@@ -422,13 +448,10 @@ private:
     std::unordered_set<std::string> blacklist_;   // handlers whose import failed
     std::unordered_map<uintptr_t, Function*> handler_cache_;
     uint64_t seq_ = 0;
-    uint64_t object_bytes_ = 0;
-    // --jit-cache: the directory (set before LLVM starts), and the object of the compilation
-    // in progress, copied as it passes the object layer when it is to be stored.
+    // --jit-cache: the directory (set before LLVM starts). (The object of the compilation in
+    // progress is copied as it passes the object layer, in t_captured_object.)
     TraceDiskCache disk_;
     std::unordered_map<uint64_t, std::vector<StoredTrace>> stored_;  // by CS base << 32 | entry EIP
-    bool capture_object_ = false;
-    std::string captured_object_;
     // TRAPEZE_JIT_PERFMAP=1: each trace's code range and entry in /tmp/perf-PID.map, the
     // format `perf report` reads for code it has no symbols of (docs/jit.md).
     std::FILE* perf_map_ = nullptr;
@@ -436,12 +459,22 @@ private:
     std::mutex m_;
     std::condition_variable cv_;
     std::deque<Job> queue_;
+    // Traces of the disk cache to link (submit_stored), on a thread of their own: a link
+    // takes 0.1-0.2 ms, a compilation 5-50 ms, and an asked-for trace that waited behind one
+    // was interpreted meanwhile (docs/jit.md, "Thirteenth look").
+    std::condition_variable loads_cv_;
+    std::deque<Job> loads_;
+    // Keys being compiled or linked, and the jobs of those keys that came meanwhile: one key
+    // is never compiled or linked twice at once (its symbols would clash in the JIT).
+    std::unordered_set<std::string> in_flight_;
+    std::vector<Job> deferred_;
     std::unordered_map<std::string, CacheEntry> cache_;
     std::deque<std::shared_ptr<CompiledCode>> recent_;
     bool stop_ = false;
-    bool launched_ = false;   // the thread is running (started by the first submit)
+    bool launched_ = false;   // the threads are running (started by the first submit)
     std::string failed_;      // why LLVM could not start: every request is answered with it
     std::thread thread_;
+    std::thread loader_;      // with a disk cache only
 };
 
 bool LlvmBackend::start(std::string& why) {
@@ -549,11 +582,11 @@ bool LlvmBackend::start(std::string& why) {
                 raw_fd_ostream os(std::string(dump) + "/" + obj->getBufferIdentifier().str() + ".o", ec);
                 if (!ec) os << obj->getBuffer();
             }
-            if (capture_object_) captured_object_ = obj->getBuffer().str();
+            if (t_capture_object) t_captured_object = obj->getBuffer().str();
             auto o = object::ObjectFile::createObjectFile(obj->getMemBufferRef());
             if (o) {
                 for (const object::SectionRef& s : (*o)->sections())
-                    if (s.isText()) object_bytes_ += s.getSize();
+                    if (s.isText()) t_object_bytes += s.getSize();
             } else {
                 consumeError(o.takeError());
             }
@@ -568,7 +601,9 @@ void LlvmBackend::shutdown() {
         stop_ = true;
     }
     cv_.notify_all();
+    loads_cv_.notify_all();
     if (thread_.joinable()) thread_.join();
+    if (loader_.joinable()) loader_.join();
     g_shutting_down = true;
     if (TimePassesIsEnabled) reportAndResetTimings();  // TRAPEZE_LLVM_ARGS=-time-passes
 }
@@ -614,51 +649,111 @@ bool LlvmBackend::use_disk_cache(const std::string& dir, std::string& why) {
 
 std::string LlvmBackend::disk_cache_dir() const { return disk_.dir(); }
 
+bool LlvmBackend::reuse_locked(Job& job) {
+    auto it = cache_.find(job.key);
+    if (it == cache_.end()) return false;
+    if (std::shared_ptr<CompiledCode> code = it->second.code.lock()) {
+        TraceResult r = it->second.result;
+        r.code = std::move(code);
+        r.seconds = 0;
+        r.reused = true;
+        r.from_disk = false;
+        recent_.push_back(r.code);  // (keeps it a while even if its blocks go)
+        if (recent_.size() > kRecent) recent_.pop_front();
+        job.done(std::move(r));  // (the callback takes only its own lock)
+        return true;
+    }
+    cache_.erase(it);
+    return false;
+}
+
+void LlvmBackend::remember_locked(const std::string& key, const TraceResult& r) {
+    CacheEntry& e = cache_[key];
+    e.code = r.code;
+    e.result = r;
+    e.result.code.reset();
+    recent_.push_back(r.code);
+    if (recent_.size() > kRecent) recent_.pop_front();
+    if (cache_.size() > 4 * kRecent)  // forget the entries whose code is gone
+        for (auto it = cache_.begin(); it != cache_.end();)
+            it = it->second.code.expired() ? cache_.erase(it) : std::next(it);
+}
+
+void LlvmBackend::finished_locked(const std::string& key) {
+    in_flight_.erase(key);
+    bool moved = false;
+    for (auto it = deferred_.begin(); it != deferred_.end();) {
+        if (it->key != key) {
+            ++it;
+            continue;
+        }
+        queue_.push_front(std::move(*it));
+        it = deferred_.erase(it);
+        moved = true;
+    }
+    if (moved) cv_.notify_one();
+}
+
+std::string LlvmBackend::launch_locked() {
+    // LLVM starts with the first request: a run that never gets a block hot never pays for
+    // it. Here, not on the compiling thread: LLVM's function-local statics must be
+    // constructed before shutdown_backend is registered, so that at exit the threads are
+    // joined before they are destroyed.
+    if (!launched_ && !stop_) {
+        launched_ = true;
+        std::string why;
+        if (start(why)) {
+            std::atexit(shutdown_backend);
+            thread_ = std::thread([this] { thread_main(); });
+            if (disk_.is_open()) loader_ = std::thread([this] { loader_main(); });
+        } else {
+            failed_ = "the LLVM JIT cannot start: " + why;
+            std::fprintf(stderr, "trapeze: %s (running interpreted)\n", failed_.c_str());
+        }
+    }
+    return failed_;
+}
+
 void LlvmBackend::submit(TraceRequest req, std::function<void(TraceResult)> done) {
-    std::string key = trace_key(req);
+    Job job{std::move(req), std::move(done), {}};
+    job.key = trace_key(job.req);
     std::string error;
     {
         std::lock_guard<std::mutex> lock(m_);
-        auto it = cache_.find(key);
-        if (it != cache_.end()) {
-            if (std::shared_ptr<CompiledCode> code = it->second.code.lock()) {
-                TraceResult r = it->second.result;
-                r.code = std::move(code);
-                r.seconds = 0;
-                r.reused = true;
-                r.from_disk = false;
-                recent_.push_back(r.code);  // (keeps it a while even if its blocks go)
-                if (recent_.size() > kRecent) recent_.pop_front();
-                done(std::move(r));  // (the callback takes only its own lock)
-                return;
-            }
-            cache_.erase(it);
-        }
-        // LLVM starts with the first request: a run that never gets a block hot never pays
-        // for it. Here, not on the compiling thread: LLVM's function-local statics must be
-        // constructed before shutdown_backend is registered, so that at exit the thread is
-        // joined before they are destroyed.
-        if (!launched_ && !stop_) {
-            launched_ = true;
-            std::string why;
-            if (start(why)) {
-                std::atexit(shutdown_backend);
-                thread_ = std::thread([this] { thread_main(); });
-            } else {
-                failed_ = "the LLVM JIT cannot start: " + why;
-                std::fprintf(stderr, "trapeze: %s (running interpreted)\n", failed_.c_str());
-            }
-        }
-        if (failed_.empty()) queue_.push_back({std::move(req), std::move(done), std::move(key)});
-        else error = failed_;
+        if (reuse_locked(job)) return;
+        error = launch_locked();
+        if (error.empty()) queue_.push_back(std::move(job));
     }
     if (!error.empty()) {
         TraceResult r;
         r.error = std::move(error);
-        done(std::move(r));
+        job.done(std::move(r));
         return;
     }
     cv_.notify_one();
+}
+
+void LlvmBackend::submit_stored(TraceRequest req, std::function<void(TraceResult)> done) {
+    Job job{std::move(req), std::move(done), {}};
+    job.key = trace_key(job.req);
+    std::string error;
+    bool to_loader = false;
+    {
+        std::lock_guard<std::mutex> lock(m_);
+        if (reuse_locked(job)) return;
+        error = launch_locked();
+        if (error.empty()) {
+            to_loader = loader_.joinable();
+            (to_loader ? loads_ : queue_).push_back(std::move(job));
+        }
+    }
+    if (!error.empty()) {
+        TraceResult r;
+        r.error = std::move(error);
+        job.done(std::move(r));
+        return;
+    }
+    (to_loader ? loads_cv_ : cv_).notify_one();
 }
 
 void LlvmBackend::thread_main() {
@@ -681,21 +776,55 @@ void LlvmBackend::thread_main() {
             if (stop_) return;
             job = std::move(queue_.front());
             queue_.pop_front();
+            if (reuse_locked(job)) continue;
+            if (!in_flight_.insert(job.key).second) {  // the loader has it: wait for that
+                deferred_.push_back(std::move(job));
+                continue;
+            }
         }
-        TraceResult r = compile(job.req);
-        if (r.fn) {
+        TraceResult r = compile(job.req, true, !job.load_tried);
+        {
             std::lock_guard<std::mutex> lock(m_);
-            CacheEntry& e = cache_[job.key];
-            e.code = r.code;
-            e.result = r;
-            e.result.code.reset();
-            recent_.push_back(r.code);
-            if (recent_.size() > kRecent) recent_.pop_front();
-            if (cache_.size() > 4 * kRecent)  // forget the entries whose code is gone
-                for (auto it = cache_.begin(); it != cache_.end();)
-                    it = it->second.code.expired() ? cache_.erase(it) : std::next(it);
+            if (r.fn) remember_locked(job.key, r);
+            finished_locked(job.key);
         }
         job.done(std::move(r));
+    }
+}
+
+void LlvmBackend::loader_main() {
+    for (;;) {
+        Job job;
+        {
+            std::unique_lock<std::mutex> lock(m_);
+            loads_cv_.wait(lock, [this] { return stop_ || !loads_.empty(); });
+            if (stop_) return;
+            job = std::move(loads_.front());
+            loads_.pop_front();
+            if (reuse_locked(job)) continue;
+            if (!in_flight_.insert(job.key).second) {  // being compiled: reused after that
+                deferred_.push_back(std::move(job));
+                continue;
+            }
+        }
+        const double t0 = thread_cpu_seconds();
+        TraceResult r;
+        std::string disk_key;
+        const bool loaded =
+            portable_trace_key(job.req, disk_key) && load_from_disk(disk_key, persisted_name(disk_key), job.req, r);
+        r.seconds = thread_cpu_seconds() - t0;
+        {
+            std::lock_guard<std::mutex> lock(m_);
+            finished_locked(job.key);
+            if (loaded) {
+                remember_locked(job.key, r);
+            } else {  // gone or damaged since the index was read: compiled (and stored again)
+                job.load_tried = true;
+                queue_.push_back(std::move(job));
+                cv_.notify_one();
+            }
+        }
+        if (loaded) job.done(std::move(r));
     }
 }
 
@@ -1938,10 +2067,10 @@ void LlvmBackend::install(const orc::ResourceTrackerSP& rt, const std::string& n
             out.fn = reinterpret_cast<x86::NativeTrace>(enter->getAddress());
             out.body = reinterpret_cast<x86::NativeBody>(sym->getAddress());
             out.code = std::make_shared<OrcCode>(rt);
-            out.code_bytes = object_bytes_;
+            out.code_bytes = t_object_bytes;
             if (perf_map_) {  // (the object's code, E after T)
                 std::fprintf(perf_map_, "%llx %llx %s_%x:%x\n", (unsigned long long)sym->getAddress(),
-                             (unsigned long long)object_bytes_, name.c_str(), r.cs_base, r.blocks[0].eip);
+                             (unsigned long long)t_object_bytes, name.c_str(), r.cs_base, r.blocks[0].eip);
                 std::fflush(perf_map_);
             }
         } else {
@@ -1959,7 +2088,7 @@ bool LlvmBackend::load_from_disk(const std::string& key, const std::string& name
     std::optional<DiskCacheEntry> e = disk_.load(key);
     if (!e) return false;
     orc::ResourceTrackerSP rt = jit_->getMainJITDylib().createResourceTracker();
-    object_bytes_ = 0;
+    t_object_bytes = 0;
     if (Error err = jit_->addObjectFile(rt, MemoryBuffer::getMemBufferCopy(e->object, name))) {
         consumeError(std::move(err));
         if (Error e2 = rt->remove()) consumeError(std::move(e2));
@@ -1979,17 +2108,13 @@ bool LlvmBackend::load_from_disk(const std::string& key, const std::string& name
     return true;
 }
 
-TraceResult LlvmBackend::compile(const TraceRequest& r, bool use_disk) {
+TraceResult LlvmBackend::compile(const TraceRequest& r, bool use_disk, bool try_load) {
     const double t0 = thread_cpu_seconds();
     TraceResult out;
-    // With a disk cache, a trace is named after its key: a name its object keeps from run to
-    // run (two keys of one hash would clash in the JIT's symbol table: the second fails and
-    // is interpreted).
     std::string disk_key;
     const bool persist = use_disk && disk_.is_open() && portable_trace_key(r, disk_key);
-    std::string name = persist ? fmt::format("trapeze_trace_{:016x}", xxHash64(disk_key))
-                               : "trapeze_trace_" + std::to_string(seq_++);
-    if (persist && load_from_disk(disk_key, name, r, out)) {
+    std::string name = persist ? persisted_name(disk_key) : "trapeze_trace_" + std::to_string(seq_++);
+    if (persist && try_load && load_from_disk(disk_key, name, r, out)) {
         out.seconds = thread_cpu_seconds() - t0;
         return out;
     }
@@ -2028,20 +2153,20 @@ TraceResult LlvmBackend::compile(const TraceRequest& r, bool use_disk) {
             return out;
         }
         orc::ResourceTrackerSP rt = jit_->getMainJITDylib().createResourceTracker();
-        object_bytes_ = 0;
+        t_object_bytes = 0;
         // A handler called through its pointer is an address of this process in the code:
         // such a trace is not kept.
-        capture_object_ = persist && out.called == 0;
-        captured_object_.clear();
+        t_capture_object = persist && out.called == 0;
+        t_captured_object.clear();
         if (Error e = jit_->addIRModule(rt, orc::ThreadSafeModule(std::move(M), tsc_))) {
             out.error = toString(std::move(e));
         } else {
             install(rt, name, r, out);
             if (out.fn) lap("codegen");
         }
-        capture_object_ = false;
-        if (out.fn && !captured_object_.empty())
-            disk_.store(disk_key, captured_object_,
+        t_capture_object = false;
+        if (out.fn && !t_captured_object.empty())
+            disk_.store(disk_key, t_captured_object,
                         {out.inlined, out.called, out.canonical_entries, out.cases_pruned});
     }
     out.seconds = thread_cpu_seconds() - t0;

@@ -92,6 +92,10 @@ public:
 
     // Queues a compilation; done runs on the backend thread with the result.
     virtual void submit(TraceRequest req, std::function<void(TraceResult)> done) = 0;
+    // Queues a trace of the disk cache (one of stored_traces, with the blocks it was stored
+    // from): linked on a thread of its own, so that it never waits behind a compilation, or
+    // compiled like any other if its file no longer loads. done runs on a backend thread.
+    virtual void submit_stored(TraceRequest req, std::function<void(TraceResult)> done) = 0;
     // Compiles in the calling thread's stead, waiting for the result (tests, lockstep).
     TraceResult compile_now(TraceRequest req);
 
