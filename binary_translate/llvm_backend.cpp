@@ -412,6 +412,9 @@ private:
     void finished_locked(const std::string& key);
     // Under m_: remembers code compiled or loaded for key, for reuse_locked.
     void remember_locked(const std::string& key, const TraceResult& r);
+    // Waits for the next job of q (queue_ or loads_, woken by cv) whose key is neither
+    // compiled nor linked now, and marks it in flight; false once the backend stops.
+    bool next_job(std::condition_variable& cv, std::deque<Job>& q, Job& job);
     void thread_main();
     void loader_main();
     TraceResult compile(const TraceRequest& r, bool use_disk = true, bool try_load = true);
@@ -768,20 +771,8 @@ void LlvmBackend::thread_main() {
         warm.blocks.push_back({0, {in}});
         compile(warm, false);  // (compiled: it is there to warm up the code generator)
     }
-    for (;;) {
-        Job job;
-        {
-            std::unique_lock<std::mutex> lock(m_);
-            cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-            if (stop_) return;
-            job = std::move(queue_.front());
-            queue_.pop_front();
-            if (reuse_locked(job)) continue;
-            if (!in_flight_.insert(job.key).second) {  // the loader has it: wait for that
-                deferred_.push_back(std::move(job));
-                continue;
-            }
-        }
+    Job job;
+    while (next_job(cv_, queue_, job)) {
         TraceResult r = compile(job.req, true, !job.load_tried);
         {
             std::lock_guard<std::mutex> lock(m_);
@@ -792,21 +783,22 @@ void LlvmBackend::thread_main() {
     }
 }
 
-void LlvmBackend::loader_main() {
+bool LlvmBackend::next_job(std::condition_variable& cv, std::deque<Job>& q, Job& job) {
+    std::unique_lock<std::mutex> lock(m_);
     for (;;) {
-        Job job;
-        {
-            std::unique_lock<std::mutex> lock(m_);
-            loads_cv_.wait(lock, [this] { return stop_ || !loads_.empty(); });
-            if (stop_) return;
-            job = std::move(loads_.front());
-            loads_.pop_front();
-            if (reuse_locked(job)) continue;
-            if (!in_flight_.insert(job.key).second) {  // being compiled: reused after that
-                deferred_.push_back(std::move(job));
-                continue;
-            }
-        }
+        cv.wait(lock, [this, &q] { return stop_ || !q.empty(); });
+        if (stop_) return false;
+        job = std::move(q.front());
+        q.pop_front();
+        if (reuse_locked(job)) continue;
+        if (in_flight_.insert(job.key).second) return true;
+        deferred_.push_back(std::move(job));  // the other thread has its key: reused after that
+    }
+}
+
+void LlvmBackend::loader_main() {
+    Job job;
+    while (next_job(loads_cv_, loads_, job)) {
         const double t0 = thread_cpu_seconds();
         TraceResult r;
         std::string disk_key;
