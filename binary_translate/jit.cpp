@@ -116,6 +116,14 @@ private:
     // and CS base, its blocks' physical addresses follow from their EIPs) and is not empty.
     bool entered_at_own_address(const x86::Block& b) const;
     uint8_t flat_data_segments() const;  // TraceRequest::flat_segs for the CPU's state now
+    // A trace's block other than its entry: the trace will be installed in it too, unless
+    // the block has code of its own or has asked for some (native_owner).
+    void claim(x86::Block& blk, std::vector<Shared::Claim>& claims) {
+        if (blk.native_owner) return;
+        auto slot = std::make_shared<Slot>(Slot{sh_, nullptr});
+        blk.native_owner = slot;
+        claims.push_back({slot, &blk});
+    }
 
     void pump();
     bool form(Pending& p);
@@ -176,10 +184,7 @@ bool Engine::ask_stored(x86::Block& b) {
         p.insns = unsigned(b.insns.size());
         for (size_t k = 1; k < blocks.size(); ++k) {
             p.insns += unsigned(blocks[k]->insns.size());
-            if (blocks[k]->native_owner) continue;
-            auto other = std::make_shared<Slot>(Slot{sh_, nullptr});
-            blocks[k]->native_owner = other;
-            p.claims.push_back({other, blocks[k]});
+            claim(*blocks[k], p.claims);
         }
         p.blocks = unsigned(blocks.size());
         p.req = std::move(r);
@@ -317,13 +322,7 @@ bool Engine::form(Pending& p) {
     // The trace may be entered at any of its blocks: it is installed in the entry and in each
     // other block that has no code of its own and has not asked for any.
     std::vector<Shared::Claim> claims{{p.slot, &b}};
-    for (size_t i = 1; i < order.size(); ++i) {
-        x86::Block* blk = order[i].second;
-        if (blk->native_owner) continue;
-        auto slot = std::make_shared<Slot>(Slot{sh_, nullptr});
-        blk->native_owner = slot;
-        claims.push_back({slot, blk});
-    }
+    for (size_t i = 1; i < order.size(); ++i) claim(*order[i].second, claims);
     p.req = std::move(req);
     p.claims = std::move(claims);
     p.blocks = unsigned(order.size());

@@ -403,6 +403,9 @@ private:
     static constexpr size_t kRecent = 1024;
 
     bool start(std::string& why);
+    // submit and submit_stored: the job to the compiling thread, or (stored, with a disk
+    // cache) to the loader; answered at once if its code is alive or LLVM cannot start.
+    void enqueue(TraceRequest req, std::function<void(TraceResult)> done, bool stored);
     // Under m_: starts LLVM and the threads with the first request; "" or why it cannot.
     std::string launch_locked();
     // Under m_: answers the job with the code compiled for its key, if that is still alive.
@@ -718,25 +721,14 @@ std::string LlvmBackend::launch_locked() {
 }
 
 void LlvmBackend::submit(TraceRequest req, std::function<void(TraceResult)> done) {
-    Job job{std::move(req), std::move(done), {}};
-    job.key = trace_key(job.req);
-    std::string error;
-    {
-        std::lock_guard<std::mutex> lock(m_);
-        if (reuse_locked(job)) return;
-        error = launch_locked();
-        if (error.empty()) queue_.push_back(std::move(job));
-    }
-    if (!error.empty()) {
-        TraceResult r;
-        r.error = std::move(error);
-        job.done(std::move(r));
-        return;
-    }
-    cv_.notify_one();
+    enqueue(std::move(req), std::move(done), false);
 }
 
 void LlvmBackend::submit_stored(TraceRequest req, std::function<void(TraceResult)> done) {
+    enqueue(std::move(req), std::move(done), true);
+}
+
+void LlvmBackend::enqueue(TraceRequest req, std::function<void(TraceResult)> done, bool stored) {
     Job job{std::move(req), std::move(done), {}};
     job.key = trace_key(job.req);
     std::string error;
@@ -746,7 +738,7 @@ void LlvmBackend::submit_stored(TraceRequest req, std::function<void(TraceResult
         if (reuse_locked(job)) return;
         error = launch_locked();
         if (error.empty()) {
-            to_loader = loader_.joinable();
+            to_loader = stored && loader_.joinable();
             (to_loader ? loads_ : queue_).push_back(std::move(job));
         }
     }
