@@ -12,12 +12,34 @@
 #include <vector>
 
 #include "binary_translate/llvm_backend.h"
+#include "isa/x86/instruction_table.h"
 
 namespace trapeze::bt {
 
 namespace {
 
 struct Slot;
+
+bool is_form(const x86::DecodedInsn& in, std::string_view id) { return x86::forms()[in.form].id == id; }
+
+// Whether block b, entered at eip, ends with a direct near CALL of target (32-bit operand
+// size), and where that call returns to.
+bool calls(const x86::Block& b, uint32_t eip, uint32_t target, uint32_t& return_eip) {
+    if (b.insns.empty() || !is_form(b.insns.back(), "CALL_J") || b.insns.back().opsize != 4) return false;
+    uint32_t end = eip;
+    for (const x86::DecodedInsn& in : b.insns) end += in.len;
+    return_eip = end;
+    return end + b.insns.back().imm == target;
+}
+
+// A callee that a trace may take in from another page (TraceBlock::code): a few instructions
+// ending with a near RET, such as a PIC thunk, so that the trace goes on at the call's return
+// address on its own page. (Larger ones would lengthen the compare that runs before them,
+// and lead on to their own page.)
+constexpr size_t kMaxCalleeInsns = 4;
+bool callee_on_other_page(const x86::Block& b) {
+    return !b.insns.empty() && b.insns.size() <= kMaxCalleeInsns && is_form(b.insns.back(), "RET");
+}
 
 // State shared by an engine, its blocks' code and its in-flight compilations; outlives the
 // engine while any of them does.
@@ -33,7 +55,7 @@ struct Shared {
     };
     struct Done {
         std::vector<Claim> claims;  // the blocks to install the trace in (entry first)
-        unsigned blocks, insns;
+        unsigned blocks, insns, callees;
         TraceResult result;
     };
     std::vector<Done> done;
@@ -107,6 +129,12 @@ private:
         bool stored = false;  // a trace from the disk cache: sent as it is (its key must not change)
     };
     static constexpr size_t kMaxPending = 8192;
+    // The code bytes of a callee on another page (TraceBlock::code); false if they are not in
+    // RAM or ROM.
+    bool callee_code(const x86::Block& b, std::vector<uint8_t>& out) {
+        out.resize(b.bytes);
+        return b.bytes && cpu_.memory().read_block(b.phys_start, out);
+    }
     static constexpr uint64_t kProbe = 8;
 
     // Asks for a trace of the disk cache entered at b whose blocks are all cached and the
@@ -167,11 +195,15 @@ bool Engine::ask_stored(x86::Block& b) {
             q.flat_segs != flat_data_segments() || q.cpl != cpu_.s.cpl || q.code32 != (b.mode & 1) ||
             q.count_execution != opts_.count_execution)
             continue;
-        TraceRequest r = q;  // with the instructions of the blocks cached now:
+        TraceRequest r = q;  // with the instructions (and a callee's bytes) of the blocks cached now:
         std::vector<x86::Block*> blocks;
         for (TraceBlock& rb : r.blocks) {
-            x86::Block* t = blocks.empty() ? &b : block_on_entry_page(p, rb.eip);
+            const bool callee = !rb.code.empty();
+            x86::Block* t = blocks.empty() ? &b
+                            : callee       ? cpu_.cached_block_at(cs_base + rb.eip, b.mode)
+                                           : block_on_entry_page(p, rb.eip);
             if (!t || !t->valid || t->insns.empty()) break;
+            if (callee && (!callee_on_other_page(*t) || !callee_code(*t, rb.code))) break;
             blocks.push_back(t);
             rb.insns = t->insns;
         }
@@ -184,7 +216,7 @@ bool Engine::ask_stored(x86::Block& b) {
         p.insns = unsigned(b.insns.size());
         for (size_t k = 1; k < blocks.size(); ++k) {
             p.insns += unsigned(blocks[k]->insns.size());
-            claim(*blocks[k], p.claims);
+            if (r.blocks[k].code.empty()) claim(*blocks[k], p.claims);  // (a callee is no entry)
         }
         p.blocks = unsigned(blocks.size());
         p.req = std::move(r);
@@ -270,34 +302,65 @@ void Engine::pump() {
 // the entry's EIP and CS base guarded, that page's translation is the entry's, so each
 // successor's physical address follows from its EIP. The other blocks are claimed now (they
 // will run the trace's code, entered there); false if the trace cannot be compiled.
+// A small function on another page that a block of the trace calls (callee_on_other_page)
+// is taken in too, with the block its RET returns to: a PIC thunk (`mov (%esp),%ebx; ret`),
+// called at the entry of most functions of i386 position-independent code, otherwise costs
+// a trace jump there and another back (docs/jit.md, "Callees on other pages").
 bool Engine::form(Pending& p) {
     x86::Block& b = *p.block;
     const uint32_t lin0 = p.cs_base + p.eip;
     const uint32_t page = lin0 & ~0xFFFu;
-    std::vector<std::pair<uint32_t, x86::Block*>> order{{p.eip, &b}};
+    struct Taken {
+        uint32_t eip;
+        x86::Block* block;
+        bool callee;  // on another page (TraceBlock::code)
+    };
+    std::vector<Taken> order{{p.eip, &b, false}};
     std::unordered_map<uint32_t, size_t> taken{{p.eip, 0}};  // EIP -> its place in order
     size_t insns = b.insns.size();
+    unsigned callees = 0;
     bool loops = false;  // a block leads back to itself or to one taken in before it
+    // Takes in the block at eip unless it is taken already (then notes a loop), cold, or over
+    // the limits.
+    auto take = [&](size_t from, uint32_t eip, x86::Block* t, bool callee) {
+        if (auto at = taken.find(eip); at != taken.end()) {
+            if (at->second <= from) loops = true;
+            return false;
+        }
+        if (!t || !t->valid || t->insns.empty()) return false;
+        // Cold successors (an error path, a rare case) would be compiled for nothing, and
+        // the compiling thread is what the guest waits for: leave them to the
+        // interpreter, or to traces of their own if they get hot.
+        if (opts_.cold_ratio && uint64_t{t->exec_count} * opts_.cold_ratio < b.exec_count) return false;
+        if (order.size() >= opts_.max_blocks || insns + t->insns.size() > opts_.max_insns) return false;
+        taken.emplace(eip, order.size());
+        order.push_back({eip, t, callee});
+        insns += t->insns.size();
+        return true;
+    };
     for (size_t i = 0; i < order.size(); ++i) {
-        for (const x86::Block::Link& l : order[i].second->links) {
+        const Taken from = order[i];
+        for (const x86::Block::Link& l : from.block->links) {
             // Only the link's EIP is used: its block pointer may be stale.
             if (!l.block || l.cs_base != p.cs_base || l.context != p.context) continue;
-            if (auto at = taken.find(l.eip); at != taken.end()) {
-                if (at->second <= i) loops = true;
+            const uint32_t lin = p.cs_base + l.eip;
+            if ((lin & ~0xFFFu) == page) {
+                take(i, l.eip, block_on_entry_page(p, l.eip), false);
                 continue;
             }
-            const uint32_t lin = p.cs_base + l.eip;
-            if ((lin & ~0xFFFu) != page) continue;
-            x86::Block* t = block_on_entry_page(p, l.eip);
-            if (!t || !t->valid || t->insns.empty()) continue;
-            // Cold successors (an error path, a rare case) would be compiled for nothing, and
-            // the compiling thread is what the guest waits for: leave them to the
-            // interpreter, or to traces of their own if they get hot.
-            if (opts_.cold_ratio && uint64_t{t->exec_count} * opts_.cold_ratio < b.exec_count) continue;
-            if (order.size() >= opts_.max_blocks || insns + t->insns.size() > opts_.max_insns) continue;
-            taken.emplace(l.eip, order.size());
-            order.push_back({l.eip, t});
-            insns += t->insns.size();
+            uint32_t return_eip;
+            if (callees >= opts_.max_callees || from.callee || !calls(*from.block, from.eip, l.eip, return_eip)) continue;
+            x86::Block* callee = cpu_.cached_block_at(lin, b.mode);
+            if (!callee || !callee_on_other_page(*callee) || taken.count(l.eip)) continue;
+            // Its RET's likely target: the block after the call, on this page.
+            x86::Block* back = ((p.cs_base + return_eip) & ~0xFFFu) == page ? block_on_entry_page(p, return_eip) : nullptr;
+            if (!back || !back->valid || back->insns.empty() ||
+                order.size() + 1 + (taken.count(return_eip) ? 0 : 1) > opts_.max_blocks)
+                continue;
+            if (take(i, l.eip, callee, true)) {
+                callees++;
+                take(order.size() - 1, return_eip, back, false);
+            }
         }
     }
     TraceRequest req;
@@ -309,9 +372,10 @@ bool Engine::form(Pending& p) {
     req.count_execution = opts_.count_execution;
     req.loops = loops;
     uint64_t last = 0;
-    for (auto& [eip, blk] : order) {
-        last = std::max(last, uint64_t{eip} + blk->bytes - 1);
-        req.blocks.push_back({eip, blk->insns});
+    for (const Taken& t : order) {
+        last = std::max(last, uint64_t{t.eip} + t.block->bytes - 1);
+        TraceBlock& tb = req.blocks.emplace_back(TraceBlock{t.eip, t.block->insns, {}});
+        if (t.callee && !callee_code(*t.block, tb.code)) return false;
     }
     // Wraps around 4 GB, or runs past the CS limit (its guard could never pass): leave it to
     // the interpreter.
@@ -319,10 +383,12 @@ bool Engine::form(Pending& p) {
     req.ss_attr = cpu_.s.seg[x86::SS].attr;
     if (last > req.cs_limit) return false;
     req.last = uint32_t(last);
-    // The trace may be entered at any of its blocks: it is installed in the entry and in each
-    // other block that has no code of its own and has not asked for any.
+    // The trace may be entered at any of its blocks on the entry's page: it is installed in
+    // the entry and in each other such block that has no code of its own and has not asked
+    // for any.
     std::vector<Shared::Claim> claims{{p.slot, &b}};
-    for (size_t i = 1; i < order.size(); ++i) claim(*order[i].second, claims);
+    for (size_t i = 1; i < order.size(); ++i)
+        if (!order[i].callee) claim(*order[i].block, claims);
     p.req = std::move(req);
     p.claims = std::move(claims);
     p.blocks = unsigned(order.size());
@@ -346,7 +412,8 @@ void Engine::submit(Pending& p) {
         std::vector<TraceBlock>& blocks = p.req.blocks;
         size_t kept = 1;
         for (size_t i = 1; i < blocks.size(); ++i) {
-            const x86::Block* t = block_on_entry_page(p, blocks[i].eip);
+            // (A callee on another page stays: a jump to its own code is what taking it in saves.)
+            const x86::Block* t = blocks[i].code.empty() ? block_on_entry_page(p, blocks[i].eip) : nullptr;
             if (t && t->valid && t->native) {
                 p.insns -= unsigned(blocks[i].insns.size());
                 continue;
@@ -362,11 +429,13 @@ void Engine::submit(Pending& p) {
         std::lock_guard<std::mutex> lock(sh_->m);
         (stored ? sh_->loading : sh_->outstanding)++;
     }
-    auto done = [sh = sh_, claims = std::move(p.claims), nblocks = p.blocks, ninsns = p.insns,
+    const auto ncallees = unsigned(std::count_if(p.req.blocks.begin(), p.req.blocks.end(),
+                                                 [](const TraceBlock& tb) { return !tb.code.empty(); }));
+    auto done = [sh = sh_, claims = std::move(p.claims), nblocks = p.blocks, ninsns = p.insns, ncallees,
                  stored](TraceResult r) {
         std::lock_guard<std::mutex> lock(sh->m);
         (stored ? sh->loading : sh->outstanding)--;
-        sh->done.push_back({claims, nblocks, ninsns, std::move(r)});
+        sh->done.push_back({claims, nblocks, ninsns, ncallees, std::move(r)});
         if (sh->ready) sh->ready->store(true, std::memory_order_release);
         sh->cv.notify_all();
     };
@@ -410,6 +479,7 @@ void Engine::install_ready() {
         st_.handlers_inlined += d.result.inlined;
         st_.canonical_entries += d.result.canonical_entries;
         st_.cases_pruned += d.result.cases_pruned;
+        st_.callees_inlined += d.callees;
         st_.handlers_called += d.result.called;
         st_.code_bytes += d.result.code_bytes;
     }
@@ -446,19 +516,21 @@ JitOptions JitOptions::from_environment(bool count, bool disk_cache) {
         o.max_blocks = kCachedMaxBlocks;
         o.max_insns = kCachedMaxInsns;
     }
-    auto knob = [](const char* name, auto& field) {
+    auto knob = [](const char* name, auto& field, bool zero_allowed = false) {
         const char* v = std::getenv(name);
         if (!v || !*v) return;
         char* end = nullptr;
         unsigned long long n = std::strtoull(v, &end, 10);
-        if (*end || n == 0 || n > 1000000000ull)
-            throw std::runtime_error(fmt::format("{}: expected a positive integer, got '{}'", name, v));
+        if (*end || *v == '-' || (n == 0 && !zero_allowed) || n > 1000000000ull)
+            throw std::runtime_error(fmt::format("{}: expected a {} integer, got '{}'", name,
+                                                 zero_allowed ? "non-negative" : "positive", v));
         field = static_cast<std::remove_reference_t<decltype(field)>>(n);
     };
     knob("TRAPEZE_JIT_THRESHOLD", o.threshold);
     knob("TRAPEZE_JIT_MAX_BLOCKS", o.max_blocks);
     knob("TRAPEZE_JIT_MAX_INSNS", o.max_insns);
     knob("TRAPEZE_JIT_COLD_RATIO", o.cold_ratio);
+    knob("TRAPEZE_JIT_MAX_CALLEES", o.max_callees, true);
     // The guest waits for each compilation: the same traces every run (for measuring the
     // compiler, docs/jit.md).
     unsigned sync = 0;
@@ -488,8 +560,9 @@ std::string format_stats(const JitStats& s) {
                        s.traces_compiled, s.traces_reused, s.traces_failed, s.traces_discarded, s.traces_dropped,
                        s.traces_requested - s.traces_compiled - s.traces_failed - s.traces_discarded - s.traces_dropped,
                        s.traces_requested);
-    out += fmt::format("jit: translated: {} blocks, {} guest instructions ({:.1f} per trace); {} blocks enter compiled code\n",
-                       s.blocks_translated, s.insns_translated, s.insns_translated / n, s.entry_blocks);
+    out += fmt::format("jit: translated: {} blocks, {} guest instructions ({:.1f} per trace); {} blocks enter compiled code; "
+                       "{} callees on other pages taken in\n",
+                       s.blocks_translated, s.insns_translated, s.insns_translated / n, s.entry_blocks, s.callees_inlined);
     out += fmt::format("jit: handlers: {} inlined from the semantics bitcode, {} called through a pointer\n",
                        s.handlers_inlined, s.handlers_called);
     out += fmt::format("jit: lazy flags: made canonical on {} compiled entry paths; {} switch cases on values that cannot occur compiled out\n",

@@ -2,8 +2,10 @@
 //
 // When a cached block has been interpreted `threshold` times the engine forms a trace: that
 // block and the blocks the interpreter's chain links show following it, on the same linear
-// page (so that one translation covers all of them). It copies their DecodedInsns and hands
-// them to the LLVM backend (llvm_backend.h), which runs on its own thread; the interpreter
+// page (so that one translation covers all of them), and small functions on other pages
+// that it calls, checked by their bytes where the trace goes there (TraceBlock::code). It
+// copies their DecodedInsns and hands them to the LLVM backend (llvm_backend.h), which runs
+// on its own thread; the interpreter
 // keeps running the block until the code is installed in it (Block::native). Compiled code
 // lives as long as its entry block: invalidation (self-modifying code, cache flush) retires
 // the block to the graveyard, which is emptied between blocks, and the code goes with it.
@@ -32,12 +34,16 @@ struct JitOptions {
     // A successor that has run fewer than 1/cold_ratio times as often as the entry block is
     // left out of the trace (0: none is).
     unsigned cold_ratio = 8;
+    // Callees on other pages (a PIC thunk, say) a trace may take in, each run after a check of
+    // its bytes (TraceBlock::code, docs/jit.md "Callees on other pages"); 0: none.
+    unsigned max_callees = 2;
     // Count trace entries, chain hits and trace jumps (JitStats) as compiled code runs: an
     // increment in memory at each, about 4% of a Linux guest's CPU-bound workload, so the
     // command line asks for it only with `-d jit` (TRAPEZE_JIT_COUNT=0 or 1 overrides).
     bool count_execution = true;
     // The defaults, with TRAPEZE_JIT_THRESHOLD, TRAPEZE_JIT_MAX_BLOCKS, TRAPEZE_JIT_MAX_INSNS
-    // and TRAPEZE_JIT_COLD_RATIO (positive integers) replacing them, and count_execution
+    // and TRAPEZE_JIT_COLD_RATIO (positive integers) and TRAPEZE_JIT_MAX_CALLEES (0 or more)
+    // replacing them, and count_execution
     // set as `count` says unless TRAPEZE_JIT_COUNT (0 or 1) does: tuning knobs for benches/,
     // not guest-visible. With `disk_cache` (--jit-cache) the traces are formed larger
     // (kCachedMaxBlocks, kCachedMaxInsns): their compile time is paid once, by the run that
@@ -58,6 +64,7 @@ struct JitStats {
     uint64_t traces_discarded = 0;  // finished after their block was dropped
     uint64_t traces_dropped = 0;    // never compiled: the block went first, or the backlog was full
     uint64_t blocks_translated = 0;
+    uint64_t callees_inlined = 0;   // of which callees on other pages, run after a check of their bytes
     uint64_t entry_blocks = 0;      // blocks whose execution enters compiled code
     // Guest instructions since the engine was attached, by who executed them (halts aside):
     // how much of the run the compiler has caught up with.

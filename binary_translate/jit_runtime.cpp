@@ -225,6 +225,22 @@ struct TraceRuntime {
         __builtin_assume(j.body != nullptr);
         return j.body;
     }
+    // For a callee on another page that a trace has compiled in (TraceBlock::code), which the
+    // trace runs only after comparing its bytes with the code there now: whether the code at
+    // linear addresses [lin, last] (on one page, as a block is) is what the run loop would
+    // fetch through the CPL's soft-TLB entry for the page (fetch_block's fetch_tlb_hit: the
+    // data and code sides of an entry are filled and dropped together, and an instruction
+    // fetch needs no more than a read on IA-32 without NX), and that entry maps it readable
+    // from RAM or ROM. If not, the trace leaves for the run loop, which fetches and walks
+    // as usual. code_host is then where those bytes are. (Two calls, as a guest read's test
+    // and address are, so that the address is an inttoptr that the trace builder places
+    // in guest memory: llvm_backend.cpp, annotate_aliasing.)
+    static bool code_mapped(const X86Cpu& c, uint32_t lin, uint32_t last) {
+        return c.tlb_entry(lin, c.s.cpl == 3).tag_read == (last & ~0xFFFu);
+    }
+    static const uint8_t* code_host(const X86Cpu& c, uint32_t lin) {
+        return reinterpret_cast<const uint8_t*>(c.tlb_entry(lin, c.s.cpl == 3).addend + lin);
+    }
     // For the trace chain_target just returned: whether its guard passed in a state with this
     // one's guard_key() (TraceJump::spec), so that it may skip the guard. In a trace the key
     // folds to a constant but for the flat-segment bits, unless the trace changed a segment
@@ -266,6 +282,10 @@ TRAPEZE_RT bool trapeze_rt_next(X86Cpu& c) { return TraceRuntime::next(c); }
 TRAPEZE_RT trapeze::x86::NativeBody trapeze_rt_chain_target(X86Cpu& c, uint32_t code32) {
     return TraceRuntime::chain_target(c, code32);
 }
+TRAPEZE_RT bool trapeze_rt_code_mapped(X86Cpu& c, uint32_t lin, uint32_t last) {
+    return TraceRuntime::code_mapped(c, lin, last);
+}
+TRAPEZE_RT const uint8_t* trapeze_rt_code_host(X86Cpu& c, uint32_t lin) { return TraceRuntime::code_host(c, lin); }
 TRAPEZE_RT uint32_t trapeze_rt_chain_trusted(X86Cpu& c) { return TraceRuntime::chain_trusted(c); }
 TRAPEZE_RT void trapeze_rt_count_entry(X86Cpu& c) { TraceRuntime::count_entry(c); }
 TRAPEZE_RT void trapeze_rt_count_transition(X86Cpu& c) { TraceRuntime::count_transition(c); }

@@ -760,7 +760,7 @@ void LlvmBackend::thread_main() {
         x86::DecodedInsn in;
         in.fn = x86::handler_invalid_opcode;
         in.len = 1;
-        warm.blocks.push_back({0, {in}});
+        warm.blocks.push_back({0, {in}, {}});
         compile(warm, false);  // (compiled: it is there to warm up the code generator)
     }
     Job job;
@@ -860,6 +860,8 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     Function* rt_next = runtime("trapeze_rt_next");
     Function* rt_chain_target = runtime("trapeze_rt_chain_target");
     Function* rt_chain_trusted = runtime("trapeze_rt_chain_trusted");
+    Function* rt_code_mapped = runtime("trapeze_rt_code_mapped");
+    Function* rt_code_host = runtime("trapeze_rt_code_host");
     Function* rt_count_entry = runtime("trapeze_rt_count_entry");
     Function* rt_count_transition = runtime("trapeze_rt_count_transition");
     Function* rt_count_jump = runtime("trapeze_rt_count_jump");
@@ -946,9 +948,41 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     b.SetInsertPoint(nowhere);
     b.CreateUnreachable();
     b.SetInsertPoint(start_sw->getParent());
+    // A callee on another page (TraceBlock::code) is no entry, and the blocks that go there
+    // go through its check first: its bytes as the run loop would fetch them now must be the
+    // ones compiled, else the trace leaves as for a block outside it (`chain`). With the
+    // bytes and the mode the same, so are the instructions; the fetch's translation is the
+    // CPL's soft-TLB entry for the page either way (TraceRuntime::code_mapped), and the block
+    // lies inside the CS limit (the guard's, a constant: TraceRequest::last).
+    std::vector<BasicBlock*> arrivals = heads;
     for (size_t k = 0; k < r.blocks.size(); ++k) {
-        entry_sw->addCase(b.getInt32(r.blocks[k].eip), start);
-        start_sw->addCase(b.getInt32(r.blocks[k].eip), heads[k]);
+        const TraceBlock& tb = r.blocks[k];
+        if (tb.code.empty()) {
+            entry_sw->addCase(b.getInt32(tb.eip), start);
+            start_sw->addCase(b.getInt32(tb.eip), heads[k]);
+            continue;
+        }
+        arrivals[k] = BasicBlock::Create(C, "callee" + std::to_string(k), T);
+        b.SetInsertPoint(arrivals[k]);
+        const uint32_t lin = r.cs_base + tb.eip;
+        Value* mapped = b.CreateCall(rt_code_mapped, {cast_cpu(rt_code_mapped), b.getInt32(lin),
+                                                      b.getInt32(lin + uint32_t(tb.code.size()) - 1)});
+        BasicBlock* compare = BasicBlock::Create(C, "", T);
+        b.CreateCondBr(mapped, compare, chain);
+        b.SetInsertPoint(compare);
+        Value* host = b.CreateCall(rt_code_host, {cast_cpu(rt_code_host), b.getInt32(lin)});
+        Value* same = b.getTrue();
+        for (size_t at = 0; at < tb.code.size();) {
+            const size_t n = tb.code.size() - at >= 8 ? 8 : tb.code.size() - at >= 4 ? 4 : tb.code.size() - at >= 2 ? 2 : 1;
+            uint64_t want = 0;
+            for (size_t i = 0; i < n; ++i) want |= uint64_t{tb.code[at + i]} << (8 * i);
+            Type* ty = b.getIntNTy(unsigned(8 * n));
+            Value* at_ptr = b.CreateConstGEP1_64(b.getInt8Ty(), host, at);
+            LoadInst* got = b.CreateAlignedLoad(ty, b.CreatePointerCast(at_ptr, PointerType::getUnqual(ty)), Align(1));
+            same = b.CreateAnd(same, b.CreateICmpEQ(got, ConstantInt::get(ty, want)));
+            at += n;
+        }
+        b.CreateCondBr(same, heads[k], chain);
     }
     unsigned serial = 0;
     for (size_t j = 0; j < r.blocks.size(); ++j) {
@@ -1012,7 +1046,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
         b.SetInsertPoint(dispatch);
         if (r.count_execution) b.CreateCall(rt_count_transition, {cast_cpu(rt_count_transition)});
         SwitchInst* sw = b.CreateSwitch(target, chain, unsigned(r.blocks.size()));
-        for (size_t k = 0; k < r.blocks.size(); ++k) sw->addCase(b.getInt32(r.blocks[k].eip), heads[k]);
+        for (size_t k = 0; k < r.blocks.size(); ++k) sw->addCase(b.getInt32(r.blocks[k].eip), arrivals[k]);
     }
     b.SetInsertPoint(chain);
     Value* next_fn = b.CreateCall(rt_chain_target, {cast_cpu(rt_chain_target), b.getInt32(r.code32)});

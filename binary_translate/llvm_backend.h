@@ -20,6 +20,11 @@ namespace trapeze::bt {
 struct TraceBlock {
     uint32_t eip = 0;
     std::vector<x86::DecodedInsn> insns;
+    // Empty for a block on the entry's linear page. Otherwise the block is a small function
+    // on another page that the trace calls (a PIC thunk, say: docs/jit.md, "Callees on
+    // other pages"), and these are its code bytes: the trace runs it only after comparing
+    // them with the bytes the run loop would fetch there now, and is never entered at it.
+    std::vector<uint8_t> code;
 };
 
 struct TraceRequest {

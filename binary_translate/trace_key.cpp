@@ -65,6 +65,13 @@ bool trace_key_fields(Archive& ar, Request& r, HandlerIo handler) {
             ar.io(in.opcode);
             ar.io(in.ea_shape);
         }
+        uint32_t code_bytes = uint32_t(b.code.size());
+        ar.io(code_bytes);
+        if constexpr (Archive::kReading) {
+            if (!ar.ok || code_bytes > 4096) return false;
+            b.code.resize(code_bytes);
+        }
+        for (auto& byte : b.code) ar.io(byte);
         return ar.ok;
     };
     if constexpr (Archive::kReading) {

@@ -219,6 +219,12 @@ public:
     // For trace formation: the cached block at (phys, mode), the current chaining epoch and
     // the context (CPL, code size) that links record.
     Block* cached_block(uint64_t phys, uint32_t mode) { return cache_.find(phys, mode); }
+    // The cached block that fetching at linear address lin would find now without a page walk
+    // (the soft TLB holds the page's translation for the CPL), or null.
+    Block* cached_block_at(uint32_t lin, uint32_t mode) {
+        uint32_t phys;
+        return fetch_tlb_hit(lin, phys) ? cache_.find(phys, mode) : nullptr;
+    }
     uint64_t link_epoch() const { return epoch(); }
     uint8_t flat_segments() const { return flat_segs_; }
     // What a compiled trace's entry guard reads besides EIP and the CS base

@@ -61,6 +61,45 @@ TEST_CASE("a page-table change remaps hot code") {
     m.cpu().run(10'000'000);
     CHECK(m.result(0) == 2000 * 1 + 1000 * 100);
     CHECK(m.jit->stats().traces_compiled > 0);
+    // The function at the remapped address is a callee on another page that the loop's
+    // trace takes in: the INVLPG and the CR3 load drop the soft-TLB entry its check reads.
+    CHECK(m.jit->stats().callees_inlined > 0);
+}
+
+TEST_CASE("a trace takes in a callee on another page and checks its bytes before it runs it") {
+    for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) {
+        bt::JitStats st = lockstep_guest("callee", quantum);
+        // (Quanta of one instruction run blocks one by one, so traces are formed in pieces.)
+        if (quantum > 1) CHECK(st.callees_inlined > 0);
+    }
+    for (bool jit : {false, true}) {
+        GuestMachine m(guest("callee"), jit);
+        auto r = m.cpu().run(10'000'000);
+        CHECK(r.reason == cpu::StopReason::kHaltedNoWake);
+        // 2000 of the 3000 iterations with the thunk loading EBX (the return address), 1000
+        // with ESI.
+        const uint32_t back = m.result(2);
+        CHECK(m.result(0) == 2000 * back);
+        CHECK(m.result(1) == 1000 * back);
+        if (!jit) continue;
+        bt::JitStats st = m.jit->stats();
+        INFO(bt::format_stats(st));
+        CHECK(st.callees_inlined > 0);
+        CHECK(st.insns_compiled_code > 9 * st.insns_interpreted);
+        // The loop's trace runs the thunk itself while its bytes are those it was compiled
+        // with (2000 iterations: no jump); while they are not (1000), it jumps to the
+        // thunk's own trace, which jumps back.
+        CHECK(st.trace_jumps >= 2 * 990);
+        CHECK(st.trace_jumps <= 2 * 1000 + 10);
+    }
+    // Without callees taken in, every iteration jumps to the thunk's trace and back.
+    bt::JitOptions o = eager_jit();
+    o.max_callees = 0;
+    GuestMachine apart(guest("callee"), true, o);
+    apart.cpu().run(10'000'000);
+    CHECK(apart.result(0) == 2000 * apart.result(2));
+    CHECK(apart.jit->stats().callees_inlined == 0);
+    CHECK(apart.jit->stats().trace_jumps >= 2 * 2990);
 }
 
 // Port 0x92's A20 bit, as the PC's system control port A drives it.

@@ -150,7 +150,7 @@ TEST_CASE("disk cache: a trace's portable key names its handlers by offset, or r
     x86::DecodedInsn in;
     in.fn = x86::handler_invalid_opcode;
     in.len = 1;
-    r.blocks.push_back({0x1000, {in}});
+    r.blocks.push_back({0x1000, {in}, {}});
     std::string a, b;
     REQUIRE(bt::portable_trace_key(r, a));
     REQUIRE(bt::portable_trace_key(r, b));
@@ -160,6 +160,19 @@ TEST_CASE("disk cache: a trace's portable key names its handlers by offset, or r
     r.blocks[0].insns[0].imm = 5;  // any field of an instruction changes it
     REQUIRE(bt::portable_trace_key(r, b));
     CHECK(a != b);
+    // A callee on another page: its bytes are part of the key, and read back with it.
+    r.blocks[0].insns[0].imm = 0;
+    r.blocks.push_back({0x30000, {in}, {0x8B, 0x1C, 0x24, 0xC3}});
+    REQUIRE(bt::portable_trace_key(r, a));
+    r.blocks[1].code[1] = 0x34;
+    REQUIRE(bt::portable_trace_key(r, b));
+    CHECK(a != b);
+    bt::TraceRequest back;
+    REQUIRE(bt::parse_portable_trace_key(b, back));
+    REQUIRE(back.blocks.size() == 2);
+    CHECK(back.blocks[0].code.empty());
+    CHECK(back.blocks[1].code == r.blocks[1].code);
+    CHECK(back.blocks[1].eip == 0x30000);
     // A handler outside the executable has no offset that another process would share.
     r.blocks[0].insns[0].fn = reinterpret_cast<x86::Handler>(reinterpret_cast<void (*)()>(&std::abort));
     CHECK(!bt::portable_trace_key(r, b));
@@ -218,8 +231,8 @@ TEST_CASE("disk cache: mutated files and keys never load as something else, nor 
     x86::DecodedInsn in;
     in.fn = x86::handler_invalid_opcode;
     in.len = 1;
-    r.blocks.push_back({0x1000, {in, in}});
-    r.blocks.push_back({0x1010, {in}});
+    r.blocks.push_back({0x1000, {in, in}, {}});
+    r.blocks.push_back({0x1010, {in}, {}});
     std::string key;
     REQUIRE(bt::portable_trace_key(r, key));
     const std::string object(500, 'o');
