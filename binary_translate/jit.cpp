@@ -336,6 +336,7 @@ bool Engine::form(Pending& p) {
         taken.emplace(eip, order.size());
         order.push_back({eip, t, callee});
         insns += t->insns.size();
+        callees += callee;
         return true;
     };
     for (size_t i = 0; i < order.size(); ++i) {
@@ -357,10 +358,7 @@ bool Engine::form(Pending& p) {
             if (!back || !back->valid || back->insns.empty() ||
                 order.size() + 1 + (taken.count(return_eip) ? 0 : 1) > opts_.max_blocks)
                 continue;
-            if (take(i, l.eip, callee, true)) {
-                callees++;
-                take(order.size() - 1, return_eip, back, false);
-            }
+            if (take(i, l.eip, callee, true)) take(order.size() - 1, return_eip, back, false);
         }
     }
     TraceRequest req;
