@@ -319,6 +319,7 @@ bool Engine::form(Pending& p) {
     std::unordered_map<uint32_t, size_t> taken{{p.eip, 0}};  // EIP -> its place in order
     size_t insns = b.insns.size();
     unsigned callees = 0;
+    std::unordered_map<uint32_t, std::vector<uint8_t>> callee_bytes;  // TraceBlock::code of each callee
     bool loops = false;  // a block leads back to itself or to one taken in before it
     // Takes in the block at eip unless it is taken already (then notes a loop), cold, or over
     // the limits.
@@ -358,7 +359,12 @@ bool Engine::form(Pending& p) {
             if (!back || !back->valid || back->insns.empty() ||
                 order.size() + 1 + (taken.count(return_eip) ? 0 : 1) > opts_.max_blocks)
                 continue;
-            if (take(i, l.eip, callee, true)) take(order.size() - 1, return_eip, back, false);
+            std::vector<uint8_t> code;  // (in RAM or ROM: the check reads it there)
+            if (!callee_code(*callee, code)) continue;
+            if (take(i, l.eip, callee, true)) {
+                callee_bytes.emplace(l.eip, std::move(code));
+                take(order.size() - 1, return_eip, back, false);
+            }
         }
     }
     TraceRequest req;
@@ -373,7 +379,7 @@ bool Engine::form(Pending& p) {
     for (const Taken& t : order) {
         last = std::max(last, uint64_t{t.eip} + t.block->bytes - 1);
         TraceBlock& tb = req.blocks.emplace_back(TraceBlock{t.eip, t.block->insns, {}});
-        if (t.callee && !callee_code(*t.block, tb.code)) return false;
+        if (t.callee) tb.code = std::move(callee_bytes.at(t.eip));
     }
     // Wraps around 4 GB, or runs past the CS limit (its guard could never pass): leave it to
     // the interpreter.
