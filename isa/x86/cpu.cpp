@@ -478,7 +478,7 @@ Block* X86Cpu::chain_miss(Block* prev) {
     if (b->valid) {
         Block::Link& l = prev->links[prev->next_link];
         prev->next_link ^= 1;
-        l = {s.eip, base, ctx, epoch(), cache_.code_generation(), b};
+        l = {s.eip, base, ctx, epoch(), cache_.code_generation(), b, b->insns.data()};
     }
     return b;
 }
@@ -761,7 +761,10 @@ cpu::RunResult X86Cpu::run(uint64_t max_insns) {
                     execute_block_hooked(*b, size_t(left));  // the run ends inside it
                 } else if (b->native && run_native(*b)) {
                 } else {
-                    if (engine_) feed_engine(*b);
+                    if (engine_) {
+                        prefetch_successors(*b);
+                        feed_engine(*b);
+                    }
                     execute_block(*b);
                 }
                 // (No sync_tsc() here: every reader goes through tsc_now(), and the top of the
