@@ -5,10 +5,10 @@
 // page (so that one translation covers all of them), and small functions on other pages
 // that it calls, checked by their bytes where the trace goes there (TraceBlock::code). It
 // copies their DecodedInsns and hands them to the LLVM backend (llvm_backend.h), which runs
-// on its own thread; the interpreter
-// keeps running the block until the code is installed in it (Block::native). Compiled code
-// lives as long as its entry block: invalidation (self-modifying code, cache flush) retires
-// the block to the graveyard, which is emptied between blocks, and the code goes with it.
+// on its own thread; the interpreter keeps running the block until the code is installed in
+// it (Block::native). Compiled code lives as long as its entry block: invalidation
+// (self-modifying code, cache flush) retires the block to the graveyard, which is emptied
+// between blocks, and the code goes with it.
 // See docs/jit.md.
 #pragma once
 
@@ -43,11 +43,11 @@ struct JitOptions {
     bool count_execution = true;
     // The defaults, with TRAPEZE_JIT_THRESHOLD, TRAPEZE_JIT_MAX_BLOCKS, TRAPEZE_JIT_MAX_INSNS
     // and TRAPEZE_JIT_COLD_RATIO (positive integers) and TRAPEZE_JIT_MAX_CALLEES (0 or more)
-    // replacing them, and count_execution
-    // set as `count` says unless TRAPEZE_JIT_COUNT (0 or 1) does: tuning knobs for benches/,
-    // not guest-visible. With `disk_cache` (--jit-cache) the traces are formed larger
-    // (kCachedMaxBlocks, kCachedMaxInsns): their compile time is paid once, by the run that
-    // stores them, and the runs that load them jump between traces less (docs/jit.md).
+    // replacing them, and count_execution set as `count` says unless TRAPEZE_JIT_COUNT (0 or
+    // 1) does: tuning knobs for benches/, not guest-visible. With `disk_cache` (--jit-cache)
+    // the traces are formed larger (kCachedMaxBlocks, kCachedMaxInsns): their compile time is
+    // paid once, by the run that stores them, and the runs that load them jump between
+    // traces less (docs/jit.md).
     static JitOptions from_environment(bool count = true, bool disk_cache = false);
     static constexpr unsigned kCachedMaxBlocks = 16;
     static constexpr unsigned kCachedMaxInsns = 192;

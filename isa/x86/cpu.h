@@ -659,7 +659,7 @@ private:
     // paths that run once per pipe chunk), and the run loop's time on them goes to cache
     // misses on the next block and its first DecodedInsn. Prefetching the blocks the links
     // name (the likely successors) while this one runs overlaps those misses: the bench=24
-    // Linux run's boot and workload 3-4% faster (docs/jit.md, "Fourteenth look"). Without a
+    // Linux run's boot and workload 1-4% faster (docs/jit.md, "Fourteenth look"). Without a
     // tier the interpreter's blocks are hot and the prefetches cost more than they save
     // (the boot's first 2 billion instructions 4% slower), so it does not.
     void prefetch_successors(const Block& b) const {
