@@ -23,13 +23,11 @@ struct Slot;
 bool is_form(const x86::DecodedInsn& in, std::string_view id) { return x86::forms()[in.form].id == id; }
 
 // Whether block b, entered at eip, ends with a direct near CALL of target (32-bit operand
-// size), and where that call returns to.
+// size), and where that call returns to (the block's end).
 bool calls(const x86::Block& b, uint32_t eip, uint32_t target, uint32_t& return_eip) {
     if (b.insns.empty() || !is_form(b.insns.back(), "CALL_J") || b.insns.back().opsize != 4) return false;
-    uint32_t end = eip;
-    for (const x86::DecodedInsn& in : b.insns) end += in.len;
-    return_eip = end;
-    return end + b.insns.back().imm == target;
+    return_eip = eip + b.bytes;
+    return return_eip + b.insns.back().imm == target;
 }
 
 // A callee that a trace may take in from another page (TraceBlock::code): a few instructions
@@ -129,12 +127,6 @@ private:
         bool stored = false;  // a trace from the disk cache: sent as it is (its key must not change)
     };
     static constexpr size_t kMaxPending = 8192;
-    // The code bytes of a callee on another page (TraceBlock::code); false if they are not in
-    // RAM or ROM.
-    bool callee_code(const x86::Block& b, std::vector<uint8_t>& out) {
-        out.resize(b.bytes);
-        return b.bytes && cpu_.memory().read_block(b.phys_start, out);
-    }
     static constexpr uint64_t kProbe = 8;
 
     // Asks for a trace of the disk cache entered at b whose blocks are all cached and the
@@ -151,6 +143,12 @@ private:
         auto slot = std::make_shared<Slot>(Slot{sh_, nullptr});
         blk.native_owner = slot;
         claims.push_back({slot, &blk});
+    }
+    // The code bytes of a callee on another page (TraceBlock::code); false if they are not in
+    // RAM or ROM.
+    bool callee_code(const x86::Block& b, std::vector<uint8_t>& out) {
+        out.resize(b.bytes);
+        return b.bytes && cpu_.memory().read_block(b.phys_start, out);
     }
 
     void pump();

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <time.h>
 
+#include <bit>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -973,7 +974,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
         Value* host = b.CreateCall(rt_code_host, {cast_cpu(rt_code_host), b.getInt32(lin)});
         Value* same = b.getTrue();
         for (size_t at = 0; at < tb.code.size();) {
-            const size_t n = tb.code.size() - at >= 8 ? 8 : tb.code.size() - at >= 4 ? 4 : tb.code.size() - at >= 2 ? 2 : 1;
+            const size_t n = std::min<size_t>(8, std::bit_floor(tb.code.size() - at));  // 8, 4, 2 or 1 bytes
             uint64_t want = 0;
             for (size_t i = 0; i < n; ++i) want |= uint64_t{tb.code[at + i]} << (8 * i);
             Type* ty = b.getIntNTy(unsigned(8 * n));
