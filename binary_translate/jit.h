@@ -74,6 +74,7 @@ struct JitStats {
     uint64_t handlers_inlined = 0;  // instructions whose semantics came from the bitcode
     uint64_t handlers_called = 0;   // instructions calling their handler through a pointer
     uint64_t canonical_entries = 0;  // compiled trace entries that make the lazy flags canonical
+    uint64_t blocks_peeled = 0;      // blocks compiled twice, for the side entries into a loop
     uint64_t cases_pruned = 0;       // switch cases compiled out: values that cannot occur (mostly a lazy op's)
     double compile_seconds = 0;
     uint64_t code_bytes = 0;

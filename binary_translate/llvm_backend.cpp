@@ -75,6 +75,8 @@
 #include <llvm/Transforms/Scalar/SCCP.h>
 #include <llvm/Transforms/Scalar/SROA.h>
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
+#include <llvm/Transforms/Scalar/LICM.h>
+#include <llvm/Transforms/Scalar/LoopPassManager.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
 #include <llvm/Transforms/Utils/BasicBlockUtils.h>
 #include <llvm/Transforms/Utils/Cloning.h>
@@ -84,6 +86,7 @@
 
 #include "binary_translate/host_symbols.h"
 #include "isa/x86/decoder.h"
+#include "isa/x86/instruction_table.h"
 
 // g++ 12 misreads `new GlobalVariable(...)` (LLVM's sized operator new and its matching
 // placement delete on the exception path) as mismatched; a known false positive.
@@ -638,7 +641,8 @@ bool LlvmBackend::use_disk_cache(const std::string& dir, std::string& why) {
     std::string fp = "build " + id + "\nllvm " LLVM_VERSION_STRING "\ncpu " + host->getCPU() + "\nfeatures " +
                      host->getFeatures().getString() + "\n";
     for (const char* knob : {"TRAPEZE_LLVM_ARGS", "TRAPEZE_JIT_CG0", "TRAPEZE_JIT_CG2", "TRAPEZE_JIT_NOSPECIALISE",
-                             "TRAPEZE_JIT_FULL_O2", "TRAPEZE_JIT_NOPROMOTE", "TRAPEZE_JIT_NOBLIND", "TRAPEZE_JIT_NOTHROUGH"})
+                             "TRAPEZE_JIT_FULL_O2", "TRAPEZE_JIT_NOPROMOTE", "TRAPEZE_JIT_NOBLIND", "TRAPEZE_JIT_NOTHROUGH",
+                             "TRAPEZE_JIT_NOPEEL", "TRAPEZE_JIT_NOLICM"})
         if (const char* v = std::getenv(knob)) fp += std::string(knob) + "=" + v + "\n";
     if (!disk_.set_fingerprint(std::move(fp), why)) {
         disk_.close();
@@ -836,6 +840,75 @@ Function* LlvmBackend::handler_function(x86::Handler h) {
     return found;
 }
 
+// The blocks of a looping trace that its side entries run through before they reach its
+// entry block (TraceRequest::blocks[0]), and that lie on a cycle through it: the builder
+// compiles them twice, a copy for the side entries that ends at the entry block, so that in
+// the original every cycle through the entry block is entered there alone. A trace may be
+// entered at any of its blocks; without the copies the loop has several entries (it is
+// irreducible), and LLVM's loop passes, which need a natural loop with one header, leave it
+// alone (docs/jit.md, "Loops with one header"). Successors are what the block's last
+// instruction can reach: a relative branch's target and, unless it jumps always, the next
+// instruction; any block of the trace after an indirect branch or a return.
+std::vector<bool> peeled_blocks(const TraceRequest& r) {
+    const size_t n = r.blocks.size();
+    std::vector<std::vector<size_t>> succ(n);
+    auto index_of = [&](uint32_t eip) -> int {
+        for (size_t k = 0; k < n; ++k)
+            if (r.blocks[k].eip == eip) return int(k);
+        return -1;
+    };
+    const auto forms = x86::forms();
+    for (size_t j = 0; j < n; ++j) {
+        const TraceBlock& tb = r.blocks[j];
+        if (tb.insns.empty()) continue;
+        uint32_t last_eip = tb.eip;
+        for (size_t i = 0; i + 1 < tb.insns.size(); ++i) last_eip += tb.insns[i].len;
+        const x86::DecodedInsn& last = tb.insns.back();
+        const uint32_t next = last_eip + last.len;
+        std::vector<uint32_t> targets;
+        const x86::FormInfo* f = last.form < forms.size() ? &forms[last.form] : nullptr;
+        if (!f || !(f->attrs & x86::END)) {
+            targets.push_back(next);
+        } else if (std::string_view(f->operands) == "j") {
+            const uint32_t mask = last.opsize == 2 ? 0xFFFFu : 0xFFFFFFFFu;
+            targets.push_back((next + last.imm) & mask);
+            if (f->mnemonic != ZYDIS_MNEMONIC_JMP && f->mnemonic != ZYDIS_MNEMONIC_CALL) targets.push_back(next);
+        } else {
+            for (size_t k = 0; k < n; ++k) succ[j].push_back(k);
+            continue;
+        }
+        for (uint32_t t : targets)
+            if (int k = index_of(t); k >= 0) succ[j].push_back(size_t(k));
+    }
+    // Reachable from a side entry without passing the entry block...
+    std::vector<bool> from_side(n, false);
+    std::vector<size_t> work;
+    for (size_t k = 1; k < n; ++k)
+        if (r.blocks[k].code.empty()) from_side[k] = true, work.push_back(k);
+    while (!work.empty()) {
+        const size_t v = work.back();
+        work.pop_back();
+        for (size_t w : succ[v])
+            if (w != 0 && !from_side[w]) from_side[w] = true, work.push_back(w);
+    }
+    // ...and leading back to it.
+    std::vector<bool> to_entry(n, false);
+    to_entry[0] = true;
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (size_t v = 1; v < n; ++v)
+            if (!to_entry[v])
+                for (size_t w : succ[v])
+                    if (to_entry[w]) {
+                        to_entry[v] = grew = true;
+                        break;
+                    }
+    }
+    std::vector<bool> peeled(n, false);
+    for (size_t v = 1; v < n; ++v) peeled[v] = from_side[v] && to_entry[v];
+    return peeled;
+}
+
 std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::string& name, TraceResult& out,
                                            std::string& failed_handler) {
     LLVMContext& C = *ctx_;
@@ -913,6 +986,11 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     std::vector<BasicBlock*> heads;
     for (size_t j = 0; j < r.blocks.size(); ++j)
         heads.push_back(BasicBlock::Create(C, "b" + std::to_string(j), T));
+    const std::vector<bool> peeled =
+        r.loops && !std::getenv("TRAPEZE_JIT_NOPEEL") ? peeled_blocks(r) : std::vector<bool>(r.blocks.size());
+    std::vector<BasicBlock*> peel_heads(r.blocks.size(), nullptr);
+    for (size_t j = 0; j < r.blocks.size(); ++j)
+        if (peeled[j]) peel_heads[j] = BasicBlock::Create(C, "p" + std::to_string(j), T), out.peeled++;
     // Entry: the guard (CS base and limit, SS attributes, flat segments, CPL), then the block
     // whose EIP matches (any block of the trace may be entered: the engine installs the trace
     // in each of them). A caller that knows the guard passes (trusted: a trace jumping here,
@@ -955,16 +1033,10 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     // bytes and the mode the same, so are the instructions; the fetch's translation is the
     // CPL's soft-TLB entry for the page either way (TraceRuntime::code_mapped), and the block
     // lies inside the CS limit (the guard's, a constant: TraceRequest::last).
-    std::vector<BasicBlock*> arrivals = heads;
-    for (size_t k = 0; k < r.blocks.size(); ++k) {
+    // A callee's check (TraceBlock::code), in `at`, going on to `to`.
+    auto emit_callee_check = [&](size_t k, BasicBlock* at, BasicBlock* to) {
         const TraceBlock& tb = r.blocks[k];
-        if (tb.code.empty()) {
-            entry_sw->addCase(b.getInt32(tb.eip), start);
-            start_sw->addCase(b.getInt32(tb.eip), heads[k]);
-            continue;
-        }
-        arrivals[k] = BasicBlock::Create(C, "callee" + std::to_string(k), T);
-        b.SetInsertPoint(arrivals[k]);
+        b.SetInsertPoint(at);
         const uint32_t lin = r.cs_base + tb.eip;
         Value* mapped = b.CreateCall(rt_code_mapped, {cast_cpu(rt_code_mapped), b.getInt32(lin),
                                                       b.getInt32(lin + uint32_t(tb.code.size()) - 1)});
@@ -983,12 +1055,36 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
             same = b.CreateAnd(same, b.CreateICmpEQ(got, ConstantInt::get(ty, want)));
             at += n;
         }
-        b.CreateCondBr(same, heads[k], chain);
+        b.CreateCondBr(same, to, chain);
+    };
+    std::vector<BasicBlock*> arrivals = heads;
+    std::vector<BasicBlock*> peel_arrivals = peel_heads;
+    for (size_t k = 0; k < r.blocks.size(); ++k) {
+        const TraceBlock& tb = r.blocks[k];
+        if (tb.code.empty()) {
+            entry_sw->addCase(b.getInt32(tb.eip), start);
+            start_sw->addCase(b.getInt32(tb.eip), peeled[k] ? peel_heads[k] : heads[k]);
+            continue;
+        }
+        if (peeled[k]) {
+            peel_arrivals[k] = BasicBlock::Create(C, "pcallee" + std::to_string(k), T);
+            emit_callee_check(k, peel_arrivals[k], peel_heads[k]);
+        }
+        arrivals[k] = BasicBlock::Create(C, "callee" + std::to_string(k), T);
+        emit_callee_check(k, arrivals[k], heads[k]);
     }
+    for (size_t k = 0; k < r.blocks.size(); ++k)
+        if (!peeled[k]) peel_arrivals[k] = arrivals[k];
+
+    // Each block, and the second copy of each peeled one (whose dispatch goes on to the other
+    // copies, and to the originals of the rest: peel_arrivals).
     unsigned serial = 0;
-    for (size_t j = 0; j < r.blocks.size(); ++j) {
+    for (size_t j = 0; j < r.blocks.size(); ++j)
+    for (int copy = 0; copy < 2; ++copy) {
+        if (copy && !peeled[j]) continue;
+        const std::vector<BasicBlock*>& to = copy ? peel_arrivals : arrivals;
         const TraceBlock& tb = r.blocks[j];
-        b.SetInsertPoint(heads[j]);
+        b.SetInsertPoint(copy ? peel_heads[j] : heads[j]);
         uint32_t eip = tb.eip;
         // The count at the block's head; each commit stores it plus the instructions done
         // (TraceRuntime::commit).
@@ -1019,14 +1115,14 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
                 FunctionType* t = h->getFunctionType();
                 b.CreateCall(t, h, {b.CreatePointerCast(cpu, t->getParamType(0)),
                                     ConstantExpr::getPointerCast(gv, t->getParamType(1))});
-                out.inlined++;
+                out.inlined += !copy;
             } else {
                 // Not in the bitcode (e.g. a handler from another library): call it where it is.
                 Constant* p = ConstantExpr::getIntToPtr(ConstantInt::get(i64, reinterpret_cast<uint64_t>(in.fn)),
                                                         PointerType::getUnqual(handler_ty_));
                 b.CreateCall(handler_ty_, p, {b.CreatePointerCast(cpu, handler_ty_->getParamType(0)),
                                               ConstantExpr::getPointerCast(gv, handler_ty_->getParamType(1))});
-                out.called++;
+                out.called += !copy;
             }
             Value* end = b.CreateCall(rt_commit, {cast_cpu(rt_commit), b.CreateAdd(head_icount, b.getInt64(++done))});
             BasicBlock* cont = BasicBlock::Create(C, "", T);
@@ -1047,7 +1143,7 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
         b.SetInsertPoint(dispatch);
         if (r.count_execution) b.CreateCall(rt_count_transition, {cast_cpu(rt_count_transition)});
         SwitchInst* sw = b.CreateSwitch(target, chain, unsigned(r.blocks.size()));
-        for (size_t k = 0; k < r.blocks.size(); ++k) sw->addCase(b.getInt32(r.blocks[k].eip), arrivals[k]);
+        for (size_t k = 0; k < r.blocks.size(); ++k) sw->addCase(b.getInt32(r.blocks[k].eip), to[k]);
     }
     b.SetInsertPoint(chain);
     Value* next_fn = b.CreateCall(rt_chain_target, {cast_cpu(rt_chain_target), b.getInt32(r.code32)});
@@ -2067,6 +2163,15 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r, Tr
         // throughput is what the Linux guest waits on.
         clean.addPass(EarlyCSEPass(false));
         clean.addPass(SimplifyCFGPass());
+        // A looping trace's loop has one header (peeled_blocks): what does not change in it
+        // moves out, mostly the address arithmetic of accesses off an unchanged register
+        // (gzip's longest_match: the stack slots' TLB indexes and page tags). No loads of
+        // the CPU or of guest memory move: every iteration has a slow side that calls out,
+        // and the calls may throw. (The adaptor puts the loops in simplified and LCSSA form.)
+        if (r.loops && !std::getenv("TRAPEZE_JIT_NOLICM")) {
+            clean.addPass(createFunctionToLoopPassAdaptor(LICMPass(), /*UseMemorySSA=*/true));
+            clean.addPass(SimplifyCFGPass());
+        }
         clean.run(trace, fam);
     }
     lap("clean");
@@ -2123,6 +2228,7 @@ bool LlvmBackend::load_from_disk(const std::string& key, const std::string& name
     out.called = e->meta.called;
     out.canonical_entries = e->meta.canonical_entries;
     out.cases_pruned = e->meta.cases_pruned;
+    out.peeled = e->meta.peeled;
     out.from_disk = true;
     return true;
 }
@@ -2186,7 +2292,7 @@ TraceResult LlvmBackend::compile(const TraceRequest& r, bool use_disk, bool try_
         t_capture_object = false;
         if (out.fn && !t_captured_object.empty())
             disk_.store(disk_key, t_captured_object,
-                        {out.inlined, out.called, out.canonical_entries, out.cases_pruned});
+                        {out.inlined, out.called, out.canonical_entries, out.cases_pruned, out.peeled});
     }
     out.seconds = thread_cpu_seconds() - t0;
     g_timer = nullptr;

@@ -41,6 +41,7 @@ struct DiskCacheMeta {
     uint32_t called = 0;
     uint32_t canonical_entries = 0;
     uint32_t cases_pruned = 0;
+    uint32_t peeled = 0;
 };
 
 struct DiskCacheEntry {

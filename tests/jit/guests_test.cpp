@@ -217,6 +217,32 @@ TEST_CASE("a trace leaves out the successors that have code of their own when it
     lockstep_guest("nested", 1);
 }
 
+TEST_CASE("a loop entered at a block other than its trace's entry runs a copy made for that entry") {
+    for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("side_entry", quantum);
+    auto code = guest("side_entry");
+    GuestMachine ref(code, false);
+    ref.cpu().run(10'000'000);
+    bt::JitOptions o = eager_jit();
+    o.threshold = 512;  // (at .head's 512th run the other two blocks have run often enough to be taken in)
+    GuestMachine m(code, true, o);
+    auto r = m.cpu().run(10'000'000);
+    CHECK(r.reason == cpu::StopReason::kHaltedNoWake);
+    for (unsigned i = 0; i < 4; ++i) CHECK(m.result(i) == ref.result(i));
+    CHECK(m.result(3) == 0);
+    CHECK(bt::compare_cpu_state(ref.cpu(), m.cpu()) == "");
+    bt::JitStats st = m.jit->stats();
+    // Two traces: .head with .tail and .mid, both of which are side entries on the loop
+    // through .head, so compiled twice (without the copies LLVM sees a loop with three
+    // entries, and hoists nothing out of it); and the calling loop's two blocks, which jump
+    // to the first at .mid (they have no loop of their own to peel).
+    CHECK(st.traces_compiled == 2);
+    CHECK(st.blocks_translated == 5);
+    CHECK(st.blocks_peeled == 2);
+    // Entered at .mid once a call, most of them by a jump from the calling loop's trace.
+    CHECK(st.trace_jumps >= 2000);
+    CHECK(st.insns_compiled_code > 20 * st.insns_interpreted);
+}
+
 TEST_CASE("traces compiled without the execution counts run the same and count nothing") {
     auto code = guest("nested");
     GuestMachine ref(code, false);
