@@ -85,8 +85,8 @@
 #include <llvm/Transforms/Utils/ValueMapper.h>
 
 #include "binary_translate/host_symbols.h"
+#include "binary_translate/peel_plan.h"
 #include "isa/x86/decoder.h"
-#include "isa/x86/instruction_table.h"
 
 // g++ 12 misreads `new GlobalVariable(...)` (LLVM's sized operator new and its matching
 // placement delete on the exception path) as mismatched; a known false positive.
@@ -840,74 +840,6 @@ Function* LlvmBackend::handler_function(x86::Handler h) {
     return found;
 }
 
-// The blocks of a looping trace that its side entries run through before they reach its
-// entry block (TraceRequest::blocks[0]), and that lie on a cycle through it: the builder
-// compiles them twice, a copy for the side entries that ends at the entry block, so that in
-// the original every cycle through the entry block is entered there alone. A trace may be
-// entered at any of its blocks; without the copies the loop has several entries (it is
-// irreducible), and LLVM's loop passes, which need a natural loop with one header, leave it
-// alone (docs/jit.md, "Loops with one header"). Successors are what the block's last
-// instruction can reach: a relative branch's target and, unless it jumps always, the next
-// instruction; any block of the trace after an indirect branch or a return.
-std::vector<bool> peeled_blocks(const TraceRequest& r) {
-    const size_t n = r.blocks.size();
-    std::vector<std::vector<size_t>> succ(n);
-    auto index_of = [&](uint32_t eip) -> int {
-        for (size_t k = 0; k < n; ++k)
-            if (r.blocks[k].eip == eip) return int(k);
-        return -1;
-    };
-    const auto forms = x86::forms();
-    for (size_t j = 0; j < n; ++j) {
-        const TraceBlock& tb = r.blocks[j];
-        if (tb.insns.empty()) continue;
-        uint32_t last_eip = tb.eip;
-        for (size_t i = 0; i + 1 < tb.insns.size(); ++i) last_eip += tb.insns[i].len;
-        const x86::DecodedInsn& last = tb.insns.back();
-        const uint32_t next = last_eip + last.len;
-        std::vector<uint32_t> targets;
-        const x86::FormInfo* f = last.form < forms.size() ? &forms[last.form] : nullptr;
-        if (!f || !(f->attrs & x86::END)) {
-            targets.push_back(next);
-        } else if (std::string_view(f->operands) == "j") {
-            const uint32_t mask = last.opsize == 2 ? 0xFFFFu : 0xFFFFFFFFu;
-            targets.push_back((next + last.imm) & mask);
-            if (f->mnemonic != ZYDIS_MNEMONIC_JMP && f->mnemonic != ZYDIS_MNEMONIC_CALL) targets.push_back(next);
-        } else {
-            for (size_t k = 0; k < n; ++k) succ[j].push_back(k);
-            continue;
-        }
-        for (uint32_t t : targets)
-            if (int k = index_of(t); k >= 0) succ[j].push_back(size_t(k));
-    }
-    // Reachable from a side entry without passing the entry block...
-    std::vector<bool> from_side(n, false);
-    std::vector<size_t> work;
-    for (size_t k = 1; k < n; ++k)
-        if (r.blocks[k].code.empty()) from_side[k] = true, work.push_back(k);
-    while (!work.empty()) {
-        const size_t v = work.back();
-        work.pop_back();
-        for (size_t w : succ[v])
-            if (w != 0 && !from_side[w]) from_side[w] = true, work.push_back(w);
-    }
-    // ...and leading back to it.
-    std::vector<bool> to_entry(n, false);
-    to_entry[0] = true;
-    for (bool grew = true; grew;) {
-        grew = false;
-        for (size_t v = 1; v < n; ++v)
-            if (!to_entry[v])
-                for (size_t w : succ[v])
-                    if (to_entry[w]) {
-                        to_entry[v] = grew = true;
-                        break;
-                    }
-    }
-    std::vector<bool> peeled(n, false);
-    for (size_t v = 1; v < n; ++v) peeled[v] = from_side[v] && to_entry[v];
-    return peeled;
-}
 
 std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::string& name, TraceResult& out,
                                            std::string& failed_handler) {
@@ -986,8 +918,10 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     std::vector<BasicBlock*> heads;
     for (size_t j = 0; j < r.blocks.size(); ++j)
         heads.push_back(BasicBlock::Create(C, "b" + std::to_string(j), T));
-    const std::vector<bool> peeled =
-        r.loops && !std::getenv("TRAPEZE_JIT_NOPEEL") ? peeled_blocks(r) : std::vector<bool>(r.blocks.size());
+    const PeelPlan plan = r.loops && !std::getenv("TRAPEZE_JIT_NOPEEL")
+                              ? peel_plan(r)
+                              : PeelPlan{std::vector<int>(r.blocks.size(), -1), {}, std::vector<bool>(r.blocks.size())};
+    const std::vector<bool>& peeled = plan.copied;
     std::vector<BasicBlock*> peel_heads(r.blocks.size(), nullptr);
     for (size_t j = 0; j < r.blocks.size(); ++j)
         if (peeled[j]) peel_heads[j] = BasicBlock::Create(C, "p" + std::to_string(j), T), out.peeled++;
@@ -1076,13 +1010,12 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
     for (size_t k = 0; k < r.blocks.size(); ++k)
         if (!peeled[k]) peel_arrivals[k] = arrivals[k];
 
-    // Each block, and the second copy of each peeled one (whose dispatch goes on to the other
-    // copies, and to the originals of the rest: peel_arrivals).
+    // Each block, and the second copy of each peeled one (PeelPlan::to_copy says where each
+    // one's dispatch goes).
     unsigned serial = 0;
     for (size_t j = 0; j < r.blocks.size(); ++j)
     for (int copy = 0; copy < 2; ++copy) {
         if (copy && !peeled[j]) continue;
-        const std::vector<BasicBlock*>& to = copy ? peel_arrivals : arrivals;
         const TraceBlock& tb = r.blocks[j];
         b.SetInsertPoint(copy ? peel_heads[j] : heads[j]);
         uint32_t eip = tb.eip;
@@ -1143,7 +1076,8 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
         b.SetInsertPoint(dispatch);
         if (r.count_execution) b.CreateCall(rt_count_transition, {cast_cpu(rt_count_transition)});
         SwitchInst* sw = b.CreateSwitch(target, chain, unsigned(r.blocks.size()));
-        for (size_t k = 0; k < r.blocks.size(); ++k) sw->addCase(b.getInt32(r.blocks[k].eip), to[k]);
+        for (size_t k = 0; k < r.blocks.size(); ++k)
+            sw->addCase(b.getInt32(r.blocks[k].eip), plan.to_copy(j, copy, k) ? peel_arrivals[k] : arrivals[k]);
     }
     b.SetInsertPoint(chain);
     Value* next_fn = b.CreateCall(rt_chain_target, {cast_cpu(rt_chain_target), b.getInt32(r.code32)});
@@ -2163,7 +2097,7 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r, Tr
         // throughput is what the Linux guest waits on.
         clean.addPass(EarlyCSEPass(false));
         clean.addPass(SimplifyCFGPass());
-        // A looping trace's loop has one header (peeled_blocks): what does not change in it
+        // A looping trace's loop has one header (peel_plan): what does not change in it
         // moves out, mostly the address arithmetic of accesses off an unchanged register
         // (gzip's longest_match: the stack slots' TLB indexes and page tags). No loads of
         // the CPU or of guest memory move: every iteration has a slow side that calls out,

@@ -65,7 +65,7 @@ struct TraceResult {
     unsigned called = 0;         // instructions whose handler is called through its pointer
     unsigned canonical_entries = 0;  // entries that make the lazy flags canonical (a looping trace's)
     unsigned cases_pruned = 0;   // switch cases on values that cannot occur (mostly lazy-flags ops), dropped
-    unsigned peeled = 0;         // blocks compiled a second time, for the side entries into a loop (peeled_blocks)
+    unsigned peeled = 0;         // blocks compiled a second time, so that a loop has one header (peel_plan.h)
     std::string error;           // non-empty when fn is null
     bool reused = false;         // the same trace was compiled before: its code is shared
     bool from_disk = false;      // its code was loaded from the disk cache (--jit-cache)

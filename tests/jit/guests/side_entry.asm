@@ -1,6 +1,6 @@
 ; side_entry.asm -- a loop whose trace is formed at one block (.head, the busiest) and entered
 ; from outside at another (.mid), as busybox gzip's longest_match is: the trace compiles the
-; blocks between a side entry and its entry block a second time (peeled_blocks in
+; blocks between a side entry and its entry block a second time (peel_plan in
 ; binary_translate/llvm_backend.cpp), so that the loop inside has one header; entered at
 ; .mid, the copy runs until the loop comes round to .head, then the original.
 %include "common.inc"

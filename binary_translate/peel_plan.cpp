@@ -1,0 +1,120 @@
+// Which blocks of a trace are compiled twice so that its loops have one header: the plan
+// (peel_plan.h); the builder (llvm_backend.cpp) follows it.
+#include "binary_translate/peel_plan.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+#include "isa/x86/instruction_table.h"
+
+namespace trapeze::bt {
+
+PeelPlan peel_plan(const TraceRequest& r) {
+    const size_t n = r.blocks.size();
+    PeelPlan plan{std::vector<int>(n, -1), {}, std::vector<bool>(n, false)};
+    std::vector<std::vector<size_t>> succ(n);
+    auto index_of = [&](uint32_t eip) -> int {
+        for (size_t k = 0; k < n; ++k)
+            if (r.blocks[k].eip == eip) return int(k);
+        return -1;
+    };
+    const auto forms = x86::forms();
+    std::vector<uint32_t> next_of(n), return_sites;
+    std::vector<const x86::FormInfo*> last_form(n, nullptr);
+    for (size_t j = 0; j < n; ++j) {
+        const TraceBlock& tb = r.blocks[j];
+        uint32_t eip = tb.eip;
+        for (const x86::DecodedInsn& in : tb.insns) eip += in.len;
+        next_of[j] = eip;
+        if (!tb.insns.empty() && tb.insns.back().form < forms.size()) last_form[j] = &forms[tb.insns.back().form];
+        if (last_form[j] && last_form[j]->mnemonic == ZYDIS_MNEMONIC_CALL) return_sites.push_back(eip);
+    }
+    for (size_t j = 0; j < n; ++j) {
+        const TraceBlock& tb = r.blocks[j];
+        if (tb.insns.empty()) continue;
+        const x86::DecodedInsn& last = tb.insns.back();
+        const x86::FormInfo* f = last_form[j];
+        std::vector<uint32_t> targets;
+        if (!f || !(f->attrs & x86::END)) {
+            targets.push_back(next_of[j]);
+        } else if (std::string_view(f->operands) == "j") {
+            const uint32_t mask = last.opsize == 2 ? 0xFFFFu : 0xFFFFFFFFu;
+            targets.push_back((next_of[j] + last.imm) & mask);
+            if (f->mnemonic != ZYDIS_MNEMONIC_JMP && f->mnemonic != ZYDIS_MNEMONIC_CALL) targets.push_back(next_of[j]);
+        } else if (f->mnemonic == ZYDIS_MNEMONIC_RET && std::string_view(f->operands) == "*") {
+            targets = return_sites;
+        } else {
+            for (size_t k = 0; k < n; ++k) succ[j].push_back(k);
+            continue;
+        }
+        for (uint32_t t : targets)
+            if (int k = index_of(t); k >= 0) succ[j].push_back(size_t(k));
+    }
+    // The cycles: Tarjan's strongly connected components (a trace has at most a few dozen
+    // blocks), those with an edge inside.
+    std::vector<int> index(n, -1), low(n, 0);
+    std::vector<bool> on_stack(n, false);
+    std::vector<size_t> stack;
+    int counter = 0, cycles = 0;
+    std::function<void(size_t)> connect = [&](size_t v) {
+        index[v] = low[v] = counter++;
+        stack.push_back(v);
+        on_stack[v] = true;
+        for (size_t w : succ[v]) {
+            if (index[w] < 0) {
+                connect(w);
+                low[v] = std::min(low[v], low[w]);
+            } else if (on_stack[w]) {
+                low[v] = std::min(low[v], index[w]);
+            }
+        }
+        if (low[v] != index[v]) return;
+        std::vector<size_t> members;
+        for (size_t w = SIZE_MAX; w != v;) {
+            w = stack.back();
+            stack.pop_back();
+            on_stack[w] = false;
+            members.push_back(w);
+        }
+        const bool self_loop = std::find(succ[v].begin(), succ[v].end(), v) != succ[v].end();
+        if (members.size() < 2 && !self_loop) return;
+        for (size_t w : members) plan.cycle[w] = cycles;
+        cycles++;
+    };
+    for (size_t v = 0; v < n; ++v)
+        if (index[v] < 0) connect(v);
+    // Headers: the first block of each cycle in breadth-first order from the entry block,
+    // else its first in the trace's order.
+    plan.header.assign(size_t(cycles), SIZE_MAX);
+    std::vector<bool> seen(n, false);
+    std::vector<size_t> order{0};
+    seen[0] = true;
+    for (size_t i = 0; i < order.size(); ++i)
+        for (size_t w : succ[order[i]])
+            if (!seen[w]) seen[w] = true, order.push_back(w);
+    for (size_t v = 0; v < n; ++v) order.push_back(v);  // (the unreached, in order)
+    for (size_t v : order)
+        if (plan.cycle[v] >= 0 && plan.header[size_t(plan.cycle[v])] == SIZE_MAX) plan.header[size_t(plan.cycle[v])] = v;
+    auto copyable = [&](size_t k) { return plan.cycle[k] >= 0 && plan.header[size_t(plan.cycle[k])] != k; };
+    // The copies: the blocks of a cycle but its header that a side entry, a block outside the
+    // cycle or a copy goes to, until the header.
+    std::vector<size_t> work;
+    auto need = [&](size_t k) {
+        if (copyable(k) && !plan.copied[k]) plan.copied[k] = true, work.push_back(k);
+    };
+    for (size_t k = 1; k < n; ++k)
+        if (r.blocks[k].code.empty()) need(k);
+    for (size_t u = 0; u < n; ++u)
+        for (size_t k : succ[u])
+            if (plan.cycle[u] != plan.cycle[k]) need(k);
+    while (!work.empty()) {
+        const size_t u = work.back();
+        work.pop_back();
+        for (size_t k : succ[u]) need(k);
+    }
+    return plan;
+}
+
+}  // namespace trapeze::bt
