@@ -1,5 +1,7 @@
 #include "binary_translate/jit.h"
 
+#include "binary_translate/peel_plan.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -376,8 +378,13 @@ bool Engine::form(Pending& p) {
     uint64_t last = 0;
     for (const Taken& t : order) {
         last = std::max(last, uint64_t{t.eip} + t.block->bytes - 1);
-        TraceBlock& tb = req.blocks.emplace_back(TraceBlock{t.eip, t.block->insns, {}});
+        TraceBlock& tb = req.blocks.emplace_back(TraceBlock{t.eip, t.block->insns, {}, {}});
         if (t.callee) tb.code = std::move(callee_bytes.at(t.eip));
+        if (!t.block->insns.empty() && bt::ends_indirect(t.block->insns.back()))
+            for (const x86::Block::Link& l : t.block->links)
+                if (l.block && l.cs_base == p.cs_base && l.context == p.context && taken.count(l.eip) &&
+                    std::find(tb.seen_targets.begin(), tb.seen_targets.end(), l.eip) == tb.seen_targets.end())
+                    tb.seen_targets.push_back(l.eip);
     }
     // Wraps around 4 GB, or runs past the CS limit (its guard could never pass): leave it to
     // the interpreter.

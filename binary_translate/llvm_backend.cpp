@@ -1075,9 +1075,14 @@ std::unique_ptr<Module> LlvmBackend::build(const TraceRequest& r, const std::str
         b.CreateCondBr(go, dispatch, exit);
         b.SetInsertPoint(dispatch);
         if (r.count_execution) b.CreateCall(rt_count_transition, {cast_cpu(rt_count_transition)});
+        // (After a direct branch LLVM folds the cases the branch cannot take; after an
+        // indirect one the cases are the blocks it was seen going to: trace_successors.)
         SwitchInst* sw = b.CreateSwitch(target, chain, unsigned(r.blocks.size()));
+        const bool indirect = !tb.insns.empty() && ends_indirect(tb.insns.back());
+        const std::vector<size_t> seen = indirect ? trace_successors(r, j) : std::vector<size_t>{};
         for (size_t k = 0; k < r.blocks.size(); ++k)
-            sw->addCase(b.getInt32(r.blocks[k].eip), plan.to_copy(j, copy, k) ? peel_arrivals[k] : arrivals[k]);
+            if (!indirect || std::find(seen.begin(), seen.end(), k) != seen.end())
+                sw->addCase(b.getInt32(r.blocks[k].eip), plan.to_copy(j, copy, k) ? peel_arrivals[k] : arrivals[k]);
     }
     b.SetInsertPoint(chain);
     Value* next_fn = b.CreateCall(rt_chain_target, {cast_cpu(rt_chain_target), b.getInt32(r.code32)});

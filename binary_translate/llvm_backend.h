@@ -25,6 +25,12 @@ struct TraceBlock {
     // other pages"), and these are its code bytes: the trace runs it only after comparing
     // them with the bytes the run loop would fetch there now, and is never entered at it.
     std::vector<uint8_t> code;
+    // For a block that ends in a return or another indirect transfer (ends_indirect in
+    // peel_plan.h): the trace's blocks it was seen going to (its chain links). The dispatch
+    // after it names only these (and, after a return, the blocks after the trace's calls);
+    // any other target leaves the trace through its chain, so the trace's control flow has no
+    // edge its guest code never took (docs/jit.md, "Loops with one header").
+    std::vector<uint32_t> seen_targets;
 };
 
 struct TraceRequest {

@@ -11,47 +11,60 @@
 
 namespace trapeze::bt {
 
+namespace {
+
+const x86::FormInfo* form_of(const x86::DecodedInsn& in) {
+    const auto forms = x86::forms();
+    return in.form < forms.size() ? &forms[in.form] : nullptr;
+}
+
+uint32_t end_of(const TraceBlock& b) {
+    uint32_t eip = b.eip;
+    for (const x86::DecodedInsn& in : b.insns) eip += in.len;
+    return eip;
+}
+
+}  // namespace
+
+bool ends_indirect(const x86::DecodedInsn& last) {
+    const x86::FormInfo* f = form_of(last);
+    return f && (f->attrs & x86::END) && std::string_view(f->operands) != "j";
+}
+
+std::vector<size_t> trace_successors(const TraceRequest& r, size_t j) {
+    const TraceBlock& tb = r.blocks[j];
+    std::vector<size_t> out;
+    if (tb.insns.empty()) return out;
+    auto add = [&](uint32_t eip) {
+        for (size_t k = 0; k < r.blocks.size(); ++k)
+            if (r.blocks[k].eip == eip && std::find(out.begin(), out.end(), k) == out.end()) out.push_back(k);
+    };
+    const x86::DecodedInsn& last = tb.insns.back();
+    const x86::FormInfo* f = form_of(last);
+    const uint32_t next = end_of(tb);
+    if (!f || !(f->attrs & x86::END)) {
+        add(next);
+    } else if (!ends_indirect(last)) {
+        const uint32_t mask = last.opsize == 2 ? 0xFFFFu : 0xFFFFFFFFu;
+        add((next + last.imm) & mask);
+        if (f->mnemonic != ZYDIS_MNEMONIC_JMP && f->mnemonic != ZYDIS_MNEMONIC_CALL) add(next);
+    } else {
+        for (uint32_t t : tb.seen_targets) add(t);
+        if (f->mnemonic == ZYDIS_MNEMONIC_RET && std::string_view(f->operands) == "*")
+            for (const TraceBlock& b : r.blocks)
+                if (!b.insns.empty()) {
+                    const x86::FormInfo* g = form_of(b.insns.back());
+                    if (g && g->mnemonic == ZYDIS_MNEMONIC_CALL) add(end_of(b));
+                }
+    }
+    return out;
+}
+
 PeelPlan peel_plan(const TraceRequest& r) {
     const size_t n = r.blocks.size();
     PeelPlan plan{std::vector<int>(n, -1), {}, std::vector<bool>(n, false)};
     std::vector<std::vector<size_t>> succ(n);
-    auto index_of = [&](uint32_t eip) -> int {
-        for (size_t k = 0; k < n; ++k)
-            if (r.blocks[k].eip == eip) return int(k);
-        return -1;
-    };
-    const auto forms = x86::forms();
-    std::vector<uint32_t> next_of(n), return_sites;
-    std::vector<const x86::FormInfo*> last_form(n, nullptr);
-    for (size_t j = 0; j < n; ++j) {
-        const TraceBlock& tb = r.blocks[j];
-        uint32_t eip = tb.eip;
-        for (const x86::DecodedInsn& in : tb.insns) eip += in.len;
-        next_of[j] = eip;
-        if (!tb.insns.empty() && tb.insns.back().form < forms.size()) last_form[j] = &forms[tb.insns.back().form];
-        if (last_form[j] && last_form[j]->mnemonic == ZYDIS_MNEMONIC_CALL) return_sites.push_back(eip);
-    }
-    for (size_t j = 0; j < n; ++j) {
-        const TraceBlock& tb = r.blocks[j];
-        if (tb.insns.empty()) continue;
-        const x86::DecodedInsn& last = tb.insns.back();
-        const x86::FormInfo* f = last_form[j];
-        std::vector<uint32_t> targets;
-        if (!f || !(f->attrs & x86::END)) {
-            targets.push_back(next_of[j]);
-        } else if (std::string_view(f->operands) == "j") {
-            const uint32_t mask = last.opsize == 2 ? 0xFFFFu : 0xFFFFFFFFu;
-            targets.push_back((next_of[j] + last.imm) & mask);
-            if (f->mnemonic != ZYDIS_MNEMONIC_JMP && f->mnemonic != ZYDIS_MNEMONIC_CALL) targets.push_back(next_of[j]);
-        } else if (f->mnemonic == ZYDIS_MNEMONIC_RET && std::string_view(f->operands) == "*") {
-            targets = return_sites;
-        } else {
-            for (size_t k = 0; k < n; ++k) succ[j].push_back(k);
-            continue;
-        }
-        for (uint32_t t : targets)
-            if (int k = index_of(t); k >= 0) succ[j].push_back(size_t(k));
-    }
+    for (size_t j = 0; j < n; ++j) succ[j] = trace_successors(r, j);
     // The cycles: Tarjan's strongly connected components (a trace has at most a few dozen
     // blocks), those with an edge inside.
     std::vector<int> index(n, -1), low(n, 0);

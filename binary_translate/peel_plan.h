@@ -14,11 +14,9 @@ namespace trapeze::bt {
 // entry, a block outside the cycle, or another copy. A copy runs until control reaches the
 // header, where the original takes over; the originals of the cycle are then entered at the
 // header alone. The header is the block of the cycle reached first from the entry block (the
-// entry block itself if it is on the cycle). Successors are what the block's last instruction
-// can reach: a relative branch's target and, for a conditional one, the next instruction; a
-// return goes back to the blocks after the trace's calls; any block after an indirect branch.
-// A wrong guess costs speed (a loop left with several entries, or a block copied for
-// nothing), never correctness: the dispatch goes to a copy only where one was made.
+// entry block itself if it is on the cycle). Successors are trace_successors (below), the
+// same edges the builder's dispatch has; a target they miss leaves the trace through its
+// chain, so a wrong guess costs speed, never correctness.
 struct PeelPlan {
     std::vector<int> cycle;          // each block's cycle (-1: on none)
     std::vector<size_t> header;      // each cycle's header
@@ -32,5 +30,16 @@ struct PeelPlan {
 };
 
 PeelPlan peel_plan(const TraceRequest& r);
+
+// Whether a block ending with `last` goes on to a target its instruction does not name: a
+// return, an indirect jump or call, an interrupt... (an END form without a relative target).
+bool ends_indirect(const x86::DecodedInsn& last);
+
+// The blocks of the trace that block j can go on to, as the builder's dispatch after it
+// names them: a relative branch's target and, for a conditional one, the next instruction;
+// the next instruction after a block that does not end with a branch; after an indirect
+// transfer, the blocks it was seen going to (TraceBlock::seen_targets) and, after a return,
+// the blocks after the trace's calls.
+std::vector<size_t> trace_successors(const TraceRequest& r, size_t j);
 
 }  // namespace trapeze::bt

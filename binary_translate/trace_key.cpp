@@ -72,6 +72,13 @@ bool trace_key_fields(Archive& ar, Request& r, HandlerIo handler) {
             b.code.resize(code_bytes);
         }
         for (auto& byte : b.code) ar.io(byte);
+        uint32_t targets = uint32_t(b.seen_targets.size());
+        ar.io(targets);
+        if constexpr (Archive::kReading) {
+            if (!ar.ok || targets > 4096) return false;
+            b.seen_targets.resize(targets);
+        }
+        for (auto& t : b.seen_targets) ar.io(t);
         return ar.ok;
     };
     if constexpr (Archive::kReading) {

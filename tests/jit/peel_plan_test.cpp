@@ -15,7 +15,7 @@ namespace {
 // A block of 32-bit code at eip, decoded as the interpreter decodes it.
 bt::TraceBlock block(uint32_t eip, std::vector<uint8_t> bytes) {
     static const x86::Decoder dec(x86::default_model());
-    bt::TraceBlock b{eip, {}, {}};
+    bt::TraceBlock b{eip, {}, {}, {}};
     for (size_t at = 0; at < bytes.size();) {
         x86::DecodedInsn in;
         REQUIRE(dec.decode(bytes.data() + at, bytes.size() - at, true, in) == x86::DecodeStatus::kOk);
@@ -67,6 +67,30 @@ TEST_CASE("a return goes back to the block after the trace's call, so a loop thr
     CHECK(plan.cycle == std::vector<int>{0, 0, 0});
     CHECK(plan.header[0] == 0);
     CHECK(plan.copied == std::vector<bool>{false, true, true});
+}
+
+TEST_CASE("after an indirect transfer the trace goes on only to the blocks it was seen going to") {
+    bt::TraceRequest r;
+    r.loops = true;
+    r.blocks.push_back(block(0x1000, {0x40, 0xff, 0xe3}));  // inc eax; jmp ebx
+    r.blocks.push_back(block(0x1010, {0x43, 0xeb, 0xed}));  // .a: inc ebx; jmp 0x1000
+    r.blocks.push_back(block(0x1020, {0x46, 0xc3}));        // .b: inc esi; ret
+    CHECK(bt::ends_indirect(r.blocks[0].insns.back()));
+    CHECK_FALSE(bt::ends_indirect(r.blocks[1].insns.back()));
+    CHECK(bt::ends_indirect(r.blocks[2].insns.back()));
+    // Seen going to .a only: .b is no successor, so the one cycle is the entry and .a.
+    r.blocks[0].seen_targets = {0x1010};
+    CHECK(bt::trace_successors(r, 0) == std::vector<size_t>{1});
+    CHECK(bt::trace_successors(r, 1) == std::vector<size_t>{0});
+    CHECK(bt::trace_successors(r, 2).empty());  // a return, and no call in the trace
+    bt::PeelPlan plan = bt::peel_plan(r);
+    CHECK(plan.cycle == std::vector<int>{0, 0, -1});
+    CHECK(plan.copied == std::vector<bool>{false, true, false});
+    // Seen going to both: .b leaves the trace (its return), so still off the cycle.
+    r.blocks[0].seen_targets = {0x1010, 0x1020};
+    CHECK(bt::trace_successors(r, 0) == std::vector<size_t>{1, 2});
+    plan = bt::peel_plan(r);
+    CHECK(plan.cycle == std::vector<int>{0, 0, -1});
 }
 
 TEST_CASE("a trace without a cycle copies nothing") {

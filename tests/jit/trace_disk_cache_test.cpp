@@ -150,7 +150,7 @@ TEST_CASE("disk cache: a trace's portable key names its handlers by offset, or r
     x86::DecodedInsn in;
     in.fn = x86::handler_invalid_opcode;
     in.len = 1;
-    r.blocks.push_back({0x1000, {in}, {}});
+    r.blocks.push_back({0x1000, {in}, {}, {}});
     std::string a, b;
     REQUIRE(bt::portable_trace_key(r, a));
     REQUIRE(bt::portable_trace_key(r, b));
@@ -162,7 +162,7 @@ TEST_CASE("disk cache: a trace's portable key names its handlers by offset, or r
     CHECK(a != b);
     // A callee on another page: its bytes are part of the key, and read back with it.
     r.blocks[0].insns[0].imm = 0;
-    r.blocks.push_back({0x30000, {in}, {0x8B, 0x1C, 0x24, 0xC3}});
+    r.blocks.push_back({0x30000, {in}, {0x8B, 0x1C, 0x24, 0xC3}, {}});
     REQUIRE(bt::portable_trace_key(r, a));
     r.blocks[1].code[1] = 0x34;
     REQUIRE(bt::portable_trace_key(r, b));
@@ -231,8 +231,8 @@ TEST_CASE("disk cache: mutated files and keys never load as something else, nor 
     x86::DecodedInsn in;
     in.fn = x86::handler_invalid_opcode;
     in.len = 1;
-    r.blocks.push_back({0x1000, {in, in}, {}});
-    r.blocks.push_back({0x1010, {in}, {}});
+    r.blocks.push_back({0x1000, {in, in}, {}, {}});
+    r.blocks.push_back({0x1010, {in}, {}, {}});
     std::string key;
     REQUIRE(bt::portable_trace_key(r, key));
     const std::string object(500, 'o');
