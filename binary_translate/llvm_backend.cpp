@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <time.h>
 
+#include <algorithm>
 #include <bit>
 #include <chrono>
 #include <condition_variable>
