@@ -766,7 +766,7 @@ void LlvmBackend::thread_main() {
         x86::DecodedInsn in;
         in.fn = x86::handler_invalid_opcode;
         in.len = 1;
-        warm.blocks.push_back({0, {in}, {}});
+        warm.blocks.push_back({0, {in}, {}, {}});
         compile(warm, false);  // (compiled: it is there to warm up the code generator)
     }
     Job job;
