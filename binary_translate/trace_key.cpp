@@ -35,6 +35,17 @@ bool trace_key_fields(Archive& ar, Request& r, HandlerIo handler) {
     ar.io(r.code32);
     ar.io(r.count_execution);
     ar.io(r.loops);
+    // A vector: its length (at most 4096 when read back), then its elements.
+    auto sized = [&](auto& v) {
+        uint32_t n = uint32_t(v.size());
+        ar.io(n);
+        if constexpr (Archive::kReading) {
+            if (!ar.ok || n > 4096) return false;
+            v.resize(n);
+        }
+        for (auto& e : v) ar.io(e);
+        return ar.ok;
+    };
     auto block = [&](auto& b) {
         ar.io(b.eip);
         uint32_t n = uint32_t(b.insns.size());
@@ -65,21 +76,7 @@ bool trace_key_fields(Archive& ar, Request& r, HandlerIo handler) {
             ar.io(in.opcode);
             ar.io(in.ea_shape);
         }
-        uint32_t code_bytes = uint32_t(b.code.size());
-        ar.io(code_bytes);
-        if constexpr (Archive::kReading) {
-            if (!ar.ok || code_bytes > 4096) return false;
-            b.code.resize(code_bytes);
-        }
-        for (auto& byte : b.code) ar.io(byte);
-        uint32_t targets = uint32_t(b.seen_targets.size());
-        ar.io(targets);
-        if constexpr (Archive::kReading) {
-            if (!ar.ok || targets > 4096) return false;
-            b.seen_targets.resize(targets);
-        }
-        for (auto& t : b.seen_targets) ar.io(t);
-        return ar.ok;
+        return sized(b.code) && sized(b.seen_targets);
     };
     if constexpr (Archive::kReading) {
         while (ar.ok && !ar.done())
