@@ -489,6 +489,7 @@ void Engine::install_ready() {
         st_.canonical_entries += d.result.canonical_entries;
         st_.cases_pruned += d.result.cases_pruned;
         st_.blocks_peeled += d.result.peeled;
+        st_.loop_tlb_checks += d.result.loop_tlb_checks;
         st_.callees_inlined += d.callees;
         st_.handlers_called += d.result.called;
         st_.code_bytes += d.result.code_bytes;
@@ -571,9 +572,10 @@ std::string format_stats(const JitStats& s) {
                        s.traces_requested - s.traces_compiled - s.traces_failed - s.traces_discarded - s.traces_dropped,
                        s.traces_requested);
     out += fmt::format("jit: translated: {} blocks, {} guest instructions ({:.1f} per trace); {} blocks enter compiled code; "
-                       "{} callees on other pages taken in; {} blocks compiled twice, for the side entries into a loop\n",
+                       "{} callees on other pages taken in; {} blocks compiled twice, for the side entries into a loop; "
+                       "{} accesses in loops checked at the loop's entry\n",
                        s.blocks_translated, s.insns_translated, s.insns_translated / n, s.entry_blocks, s.callees_inlined,
-                       s.blocks_peeled);
+                       s.blocks_peeled, s.loop_tlb_checks);
     out += fmt::format("jit: handlers: {} inlined from the semantics bitcode, {} called through a pointer\n",
                        s.handlers_inlined, s.handlers_called);
     out += fmt::format("jit: lazy flags: made canonical on {} compiled entry paths; {} switch cases on values that cannot occur compiled out\n",

@@ -75,6 +75,7 @@ struct JitStats {
     uint64_t handlers_called = 0;   // instructions calling their handler through a pointer
     uint64_t canonical_entries = 0;  // compiled trace entries that make the lazy flags canonical
     uint64_t blocks_peeled = 0;      // blocks compiled twice, for the side entries into a loop
+    uint64_t loop_tlb_checks = 0;    // accesses in loops whose soft-TLB check is done at the loop's entry
     uint64_t cases_pruned = 0;       // switch cases compiled out: values that cannot occur (mostly a lazy op's)
     double compile_seconds = 0;
     uint64_t code_bytes = 0;

@@ -137,6 +137,11 @@ struct TraceRuntime {
         range(out, c.next_eip);
         *out = nullptr;
     }
+    // The soft TLB (X86Cpu::tlb_), which only calls write: loop_tlb_checks.h.
+    [[gnu::always_inline]] static void tlb_fields(X86Cpu& c, char** out) {
+        range(out, c.tlb_);
+        *out = nullptr;
+    }
     // What X86Cpu::make_flags_eager reads and writes: the lazy flags.
     [[gnu::always_inline]] static void flags_fields(X86Cpu& c, char** out) {
         range(out, c.s.arith);
@@ -336,6 +341,7 @@ TRAPEZE_RT void trapeze_rt_refill_unread_fields(X86Cpu& c, char** out) { TraceRu
 TRAPEZE_RT void trapeze_rt_flags_fields(X86Cpu& c, char** out) { TraceRuntime::flags_fields(c, out); }
 TRAPEZE_RT void trapeze_rt_flags_op_field(X86Cpu& c, char** out) { TraceRuntime::flags_op_field(c, out); }
 TRAPEZE_RT void trapeze_rt_leave_argument_fields(X86Cpu& c, char** out) { TraceRuntime::leave_argument_fields(c, out); }
+TRAPEZE_RT void trapeze_rt_tlb_fields(X86Cpu& c, char** out) { TraceRuntime::tlb_fields(c, out); }
 // Never called: the trace builder reads the field offsets out of its body (in order).
 TRAPEZE_RT void trapeze_rt_specialised_fields(X86Cpu& c, char** out) { TraceRuntime::specialised_fields(c, out); }
 // Never called: its type is the handler type (trapeze::x86::Handler) as the bitcode spells it.

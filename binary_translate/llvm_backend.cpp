@@ -15,6 +15,7 @@
 // called through its pointer instead. Names resolve through the executable's own symbol
 // table (host_symbols.h) and then the shared libraries (dlsym).
 #include "binary_translate/llvm_backend.h"
+#include "binary_translate/loop_tlb_checks.h"
 
 #include "binary_translate/trace_disk_cache.h"
 
@@ -453,6 +454,7 @@ private:
     FieldRanges flags_fields_;
     FieldRanges flags_op_field_;
     FieldRanges leave_argument_fields_;
+    FieldRanges tlb_fields_;
     // Per segment: base, seg_lo_, seg_end_[0], [1], seg_unlimited_[0], [1]; then the CPL.
     FieldRanges specialised_fields_;
     std::unordered_set<std::string> ambiguous_;   // local names that occur twice in the bitcode
@@ -535,6 +537,11 @@ bool LlvmBackend::start(std::string& why) {
     flags_fields_ = read_field_ranges(*master_, "trapeze_rt_flags_fields");
     flags_op_field_ = read_field_ranges(*master_, "trapeze_rt_flags_op_field");
     leave_argument_fields_ = read_field_ranges(*master_, "trapeze_rt_leave_argument_fields");
+    tlb_fields_ = read_field_ranges(*master_, "trapeze_rt_tlb_fields");
+    if (tlb_fields_.ranges.size() != 1) {
+        why = "semantics bitcode: trapeze_rt_tlb_fields does not list the soft TLB";
+        return false;
+    }
     specialised_fields_ = read_field_ranges(*master_, "trapeze_rt_specialised_fields");
     if (specialised_fields_.ranges.size() != 6 * 6 + 3) {
         why = "semantics bitcode: trapeze_rt_specialised_fields lists " +
@@ -643,7 +650,7 @@ bool LlvmBackend::use_disk_cache(const std::string& dir, std::string& why) {
                      host->getFeatures().getString() + "\n";
     for (const char* knob : {"TRAPEZE_LLVM_ARGS", "TRAPEZE_JIT_CG0", "TRAPEZE_JIT_CG2", "TRAPEZE_JIT_NOSPECIALISE",
                              "TRAPEZE_JIT_FULL_O2", "TRAPEZE_JIT_NOPROMOTE", "TRAPEZE_JIT_NOBLIND", "TRAPEZE_JIT_NOTHROUGH",
-                             "TRAPEZE_JIT_NOPEEL", "TRAPEZE_JIT_NOLICM"})
+                             "TRAPEZE_JIT_NOPEEL", "TRAPEZE_JIT_NOLICM", "TRAPEZE_JIT_NOLOOPTLB"})
         if (const char* v = std::getenv(knob)) fp += std::string(knob) + "=" + v + "\n";
     if (!disk_.set_fingerprint(std::move(fp), why)) {
         disk_.close();
@@ -2114,6 +2121,19 @@ void LlvmBackend::optimize(Module& m, Function& trace, const TraceRequest& r, Tr
         }
         clean.run(trace, fam);
     }
+    // The soft-TLB checks of accesses at addresses a loop does not change, once at its entry
+    // (loop_tlb_checks.h). After LICM, which moved their addresses, tags and pages out.
+    if (r.loops && !std::getenv("TRAPEZE_JIT_NOLOOPTLB")) {
+        auto kind = [](const CallBase& call) {
+            if (is_tlb_refill(call)) return LoopCallKind::kRefill;
+            if (is_trace_leave(call) || is_make_flags_eager(call) || call.doesNotReturn())
+                return LoopCallKind::kHarmless;
+            return LoopCallKind::kUnknown;
+        };
+        const auto [begin, end] = tlb_fields_.ranges[0];
+        out.loop_tlb_checks = check_tlb_once_per_loop(trace, trace.getArg(0), begin, end, kind).accesses;
+        fam.invalidate(trace, PreservedAnalyses::none());
+    }
     lap("clean");
     if (g_timer && g_timer->on) g_timer->line += " [" + std::to_string(trace.getInstructionCount()) + " insns]";
     // 4. Drop what is no longer referenced.
@@ -2169,6 +2189,7 @@ bool LlvmBackend::load_from_disk(const std::string& key, const std::string& name
     out.canonical_entries = e->meta.canonical_entries;
     out.cases_pruned = e->meta.cases_pruned;
     out.peeled = e->meta.peeled;
+    out.loop_tlb_checks = e->meta.loop_tlb_checks;
     out.from_disk = true;
     return true;
 }
@@ -2232,7 +2253,8 @@ TraceResult LlvmBackend::compile(const TraceRequest& r, bool use_disk, bool try_
         t_capture_object = false;
         if (out.fn && !t_captured_object.empty())
             disk_.store(disk_key, t_captured_object,
-                        {out.inlined, out.called, out.canonical_entries, out.cases_pruned, out.peeled});
+                        {out.inlined, out.called, out.canonical_entries, out.cases_pruned, out.peeled,
+                         out.loop_tlb_checks});
     }
     out.seconds = thread_cpu_seconds() - t0;
     g_timer = nullptr;

@@ -72,6 +72,7 @@ struct TraceResult {
     unsigned canonical_entries = 0;  // entries that make the lazy flags canonical (a looping trace's)
     unsigned cases_pruned = 0;   // switch cases on values that cannot occur (mostly lazy-flags ops), dropped
     unsigned peeled = 0;         // blocks compiled a second time, so that a loop has one header (peel_plan.h)
+    unsigned loop_tlb_checks = 0;  // accesses in loops whose soft-TLB check is done at the loop's entry (loop_tlb_checks.h)
     std::string error;           // non-empty when fn is null
     bool reused = false;         // the same trace was compiled before: its code is shared
     bool from_disk = false;      // its code was loaded from the disk cache (--jit-cache)

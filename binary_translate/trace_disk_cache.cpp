@@ -23,7 +23,7 @@ namespace {
 // The file: magic, the whole key (fingerprint then trace), the figures, the object, and an
 // xxHash64 of everything before it. Integers in the host's byte order (the fingerprint names
 // the host's CPU, so no other host finds the file).
-constexpr char kMagic[8] = {'T', 'R', 'Z', 'T', 'R', 'C', '2', '\n'};
+constexpr char kMagic[8] = {'T', 'R', 'Z', 'T', 'R', 'C', '3', '\n'};
 // No trace's object comes near this; a bigger file is not read into memory.
 constexpr uint64_t kMaxFile = 64ull << 20;
 
@@ -163,6 +163,7 @@ std::optional<DiskCacheEntry> TraceDiskCache::load(std::string_view key) {
     e.meta.canonical_entries = r.get<uint32_t>();
     e.meta.cases_pruned = r.get<uint32_t>();
     e.meta.peeled = r.get<uint32_t>();
+    e.meta.loop_tlb_checks = r.get<uint32_t>();
     const std::string_view object = r.bytes(r.get<uint64_t>());
     const size_t summed = r.at;
     const uint64_t sum = r.get<uint64_t>();
@@ -196,6 +197,7 @@ void TraceDiskCache::store(std::string_view key, std::string_view object, const 
     put<uint32_t>(data, meta.canonical_entries);
     put<uint32_t>(data, meta.cases_pruned);
     put<uint32_t>(data, meta.peeled);
+    put<uint32_t>(data, meta.loop_tlb_checks);
     put<uint64_t>(data, object.size());
     data.append(object);
     put<uint64_t>(data, hash(data));

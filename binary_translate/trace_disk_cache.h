@@ -42,6 +42,7 @@ struct DiskCacheMeta {
     uint32_t canonical_entries = 0;
     uint32_t cases_pruned = 0;
     uint32_t peeled = 0;
+    uint32_t loop_tlb_checks = 0;
 };
 
 struct DiskCacheEntry {

@@ -243,6 +243,39 @@ TEST_CASE("a loop entered at a block other than its trace's entry runs a copy ma
     CHECK(st.insns_compiled_code > 20 * st.insns_interpreted);
 }
 
+TEST_CASE("a loop's stack slots checked once at its entry stay the stack's while another access evicts their entry") {
+    for (uint64_t quantum : {uint64_t{1}, uint64_t{100'000}}) lockstep_guest("loop_tlb", quantum);
+    auto code = guest("loop_tlb");
+    GuestMachine ref(code, false);
+    REQUIRE(ref.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
+    // The slots' values, computed here: the loop read them from the conflicting page (its
+    // dwords are 0x11111111 and 0x22222222) if it kept their entry's address but not its addend.
+    uint32_t slot4 = 1, slot8 = 3, slot12 = 0, sum = 0;
+    for (int outer = 0; outer < 40; ++outer) {
+        slot12 += 0x22222222;
+        for (int inner = 0; inner < 300; ++inner) {
+            uint32_t v = slot4 + slot8;
+            slot4 = (v << 5) | (v >> 27);
+            sum += inner % 2 ? 0x33333333 : 0x11111111;
+            slot8 += 7;
+        }
+    }
+    CHECK(ref.result(0) == slot4);
+    CHECK(ref.result(1) == slot8);
+    CHECK(ref.result(2) == slot12);
+    CHECK(ref.result(3) == sum);
+    GuestMachine m(code, true);
+    REQUIRE(m.cpu().run(10'000'000).reason == cpu::StopReason::kHaltedNoWake);
+    for (unsigned i = 0; i < 4; ++i) CHECK(m.result(i) == ref.result(i));
+    CHECK(bt::compare_cpu_state(ref.cpu(), m.cpu()) == "");
+    CHECK(bt::compare_memory(ref.bench.mem, m.bench.mem) == "");
+    bt::JitStats st = m.jit->stats();
+    // The inner loop's five accesses to its three slots (the read-modify-write of [esp + 8]
+    // is two), and the outer loop's RMW of [esp + 12] when the trace holds both loops.
+    CHECK(st.loop_tlb_checks >= 5);
+    CHECK(st.insns_compiled_code > 20 * st.insns_interpreted);
+}
+
 TEST_CASE("traces compiled without the execution counts run the same and count nothing") {
     auto code = guest("nested");
     GuestMachine ref(code, false);

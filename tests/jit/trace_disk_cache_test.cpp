@@ -54,7 +54,7 @@ TEST_CASE("disk cache: an entry comes back whole, for its key and fingerprint on
     TraceDiskCache c;
     open_for(c, dir, "build 1\n");
     const std::string object("\x7f" "ELF and some \0 bytes", 22);
-    c.store("key-a", object, DiskCacheMeta{7, 1, 2, 3});
+    c.store("key-a", object, DiskCacheMeta{7, 1, 2, 3, 4, 5});
     CHECK(c.counts().written == 1);
 
     auto e = c.load("key-a");
@@ -64,6 +64,8 @@ TEST_CASE("disk cache: an entry comes back whole, for its key and fingerprint on
     CHECK(e->meta.called == 1);
     CHECK(e->meta.canonical_entries == 2);
     CHECK(e->meta.cases_pruned == 3);
+    CHECK(e->meta.peeled == 4);
+    CHECK(e->meta.loop_tlb_checks == 5);
     CHECK(!c.load("key-b"));  // another trace: a miss
     CHECK(c.counts().loaded == 1);
     CHECK(c.counts().rejected == 0);
