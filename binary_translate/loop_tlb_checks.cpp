@@ -150,10 +150,12 @@ std::optional<Access> match_access(const Loop& loop, CallBase& call, const Range
         return std::nullopt;
     const int64_t field = (entry->offset - tlb.begin) % kEntryBytes;
     if (field != kTagRead && field != kTagWrite) return std::nullopt;
-    // The join is reached from the check and the refill only, and loads the addend of the same
-    // entry before anything writes memory.
-    if (join == check || join == refill || join->hasNPredecessorsOrMore(3) || !join->hasNPredecessors(2))
-        return std::nullopt;
+    // The join is reached from the check and the refill only, its phis are each one value
+    // (promotion's, where the two paths join: the fast path skips the join), and it loads the
+    // addend of the same entry before anything writes memory.
+    if (join == check || join == refill || !join->hasNPredecessors(2)) return std::nullopt;
+    for (PHINode& phi : join->phis())
+        if (!phi.hasConstantValue()) return std::nullopt;
     EntryAddress want = *entry;
     want.offset += kAddend - field;
     for (Instruction& i : *join) {
@@ -161,7 +163,11 @@ std::optional<Access> match_access(const Loop& loop, CallBase& call, const Range
             const auto at = entry_address(load->getPointerOperand(), dl);
             if (at && *at == want) return Access{tag, page, refill, join, load, field};
         }
+        // What comes before the load is skipped too: its address, nothing used further on.
         if (i.mayWriteToMemory()) break;
+        if (!isa<PHINode>(i))
+            for (const User* u : i.users())
+                if (cast<Instruction>(u)->getParent() != join) return std::nullopt;
     }
     return std::nullopt;
 }
@@ -198,7 +204,6 @@ LoopTlbStats check_tlb_once_per_loop(Function& f, const Value* cpu, int64_t tlb_
         struct Kept {
             Value* tag_ptr;
             Value* page;
-            Value* addend_ptr;
             Value* addend;
         };
         std::vector<Kept> kept;
@@ -218,31 +223,29 @@ LoopTlbStats check_tlb_once_per_loop(Function& f, const Value* cpu, int64_t tlb_
                 LoadInst* addend = b.CreateLoad(a.addend->getType(), addend_ptr);
                 addend->copyMetadata(*a.addend);
                 all_hit = b.CreateAnd(all_hit, b.CreateICmpEQ(tag, a.page));
-                kept.push_back({tag_ptr, a.page, addend_ptr, addend});
+                kept.push_back({tag_ptr, a.page, addend});
             }
             of[k] = j;
         }
-        // Each access: when all_hit, straight from the check's head to the join with the kept
-        // addend; otherwise the check as before, and the addend loaded on its two paths.
+        // Each access: when all_hit, from the check's head straight past the addend's load,
+        // with the kept addend; otherwise the check and the load as before.
+        //   head: ... br all_hit, %rest, %check      check: tag, compare, br %join, %refill
+        //   join: %a = load <addend>; br %rest        rest: phi [%a, %join], [kept, %head] ...
         for (size_t k = 0; k < accesses.size(); ++k) {
             const Access& a = accesses[k];
-            const Kept& e = kept[of[k]];
+            for (PHINode& phi : make_early_inc_range(a.join->phis())) {
+                phi.replaceAllUsesWith(phi.hasConstantValue());
+                phi.eraseFromParent();
+            }
+            BasicBlock* rest = a.join->splitBasicBlock(a.addend->getNextNode(), a.join->getName() + ".rest");
             BasicBlock* head = a.tag->getParent();
             BasicBlock* check = head->splitBasicBlock(a.tag, head->getName() + ".check");
             head->getTerminator()->eraseFromParent();
-            BranchInst::Create(a.join, check, all_hit, head)->setMetadata(LLVMContext::MD_prof, likely);
-            for (PHINode& phi : a.join->phis()) phi.addIncoming(phi.getIncomingValueForBlock(check), head);
-            auto load_in = [&](BasicBlock* bb) {
-                auto* load = new LoadInst(a.addend->getType(), e.addend_ptr, "", bb->getTerminator());
-                load->copyMetadata(*a.addend);
-                return load;
-            };
-            PHINode* addend = PHINode::Create(a.addend->getType(), 3, "addend", &a.join->front());
-            addend->addIncoming(e.addend, head);
-            addend->addIncoming(load_in(check), check);
-            addend->addIncoming(load_in(a.refill), a.refill);
+            BranchInst::Create(rest, check, all_hit, head)->setMetadata(LLVMContext::MD_prof, likely);
+            PHINode* addend = PHINode::Create(a.addend->getType(), 2, "addend", &rest->front());
             a.addend->replaceAllUsesWith(addend);
-            a.addend->eraseFromParent();
+            addend->addIncoming(a.addend, a.join);
+            addend->addIncoming(kept[of[k]].addend, head);
             ++stats.accesses;
         }
         ++stats.loops;
