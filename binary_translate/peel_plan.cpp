@@ -98,18 +98,52 @@ PeelPlan peel_plan(const TraceRequest& r) {
     };
     for (size_t v = 0; v < n; ++v)
         if (index[v] < 0) connect(v);
-    // Headers: the first block of each cycle in breadth-first order from the entry block,
-    // else its first in the trace's order.
-    plan.header.assign(size_t(cycles), SIZE_MAX);
-    std::vector<bool> seen(n, false);
+    // Headers. Every block on the entry's page is an entry (the engine installs the trace in
+    // each), and so is a block of the cycle that a block outside it goes to; with header h,
+    // the copies are the cycle's blocks that those entries reach without passing h. So each
+    // cycle's header is the block for which they hold the fewest instructions (for a loop of
+    // two blocks, the larger: busybox's sha256 round loop is 45 instructions entered at its
+    // head from the function's prologue and a 10-instruction tail where its trace formed);
+    // ties go to the first in breadth-first order from the entry block, else in the trace's
+    // order.
     std::vector<size_t> order{0};
+    std::vector<bool> seen(n, false);
     seen[0] = true;
     for (size_t i = 0; i < order.size(); ++i)
         for (size_t w : succ[order[i]])
             if (!seen[w]) seen[w] = true, order.push_back(w);
-    for (size_t v = 0; v < n; ++v) order.push_back(v);  // (the unreached, in order)
-    for (size_t v : order)
-        if (plan.cycle[v] >= 0 && plan.header[size_t(plan.cycle[v])] == SIZE_MAX) plan.header[size_t(plan.cycle[v])] = v;
+    for (size_t v = 0; v < n; ++v)
+        if (!seen[v]) order.push_back(v);  // (the unreached, in order)
+    std::vector<bool> entered(n, false);
+    for (size_t k = 0; k < n; ++k)
+        if (plan.cycle[k] >= 0 && r.blocks[k].code.empty()) entered[k] = true;
+    for (size_t u = 0; u < n; ++u)
+        for (size_t k : succ[u])
+            if (plan.cycle[k] >= 0 && plan.cycle[u] != plan.cycle[k]) entered[k] = true;
+    // The instructions copied for cycle c with header h.
+    auto copy_cost = [&](int c, size_t h) {
+        std::vector<bool> in(n, false);
+        std::vector<size_t> todo;
+        for (size_t k = 0; k < n; ++k)
+            if (plan.cycle[k] == c && entered[k] && k != h) in[k] = true, todo.push_back(k);
+        size_t insns = 0;
+        while (!todo.empty()) {
+            const size_t u = todo.back();
+            todo.pop_back();
+            insns += r.blocks[u].insns.size();
+            for (size_t k : succ[u])
+                if (plan.cycle[k] == c && k != h && !in[k]) in[k] = true, todo.push_back(k);
+        }
+        return insns;
+    };
+    plan.header.assign(size_t(cycles), SIZE_MAX);
+    std::vector<size_t> best(size_t(cycles), SIZE_MAX);
+    for (size_t v : order) {
+        const int c = plan.cycle[v];
+        if (c < 0) continue;
+        const size_t cost = copy_cost(c, v);
+        if (cost < best[size_t(c)]) best[size_t(c)] = cost, plan.header[size_t(c)] = v;
+    }
     auto copyable = [&](size_t k) { return plan.cycle[k] >= 0 && plan.header[size_t(plan.cycle[k])] != k; };
     // The copies: the blocks of a cycle but its header that a side entry, a block outside the
     // cycle or a copy goes to, until the header.
@@ -117,7 +151,7 @@ PeelPlan peel_plan(const TraceRequest& r) {
     auto need = [&](size_t k) {
         if (copyable(k) && !plan.copied[k]) plan.copied[k] = true, work.push_back(k);
     };
-    for (size_t k = 1; k < n; ++k)
+    for (size_t k = 0; k < n; ++k)
         if (r.blocks[k].code.empty()) need(k);
     for (size_t u = 0; u < n; ++u)
         for (size_t k : succ[u])

@@ -13,10 +13,11 @@ namespace trapeze::bt {
 // compiled a second time where something from outside the cycle goes into them: a side
 // entry, a block outside the cycle, or another copy. A copy runs until control reaches the
 // header, where the original takes over; the originals of the cycle are then entered at the
-// header alone. The header is the block of the cycle reached first from the entry block (the
-// entry block itself if it is on the cycle). Successors are trace_successors (below), the
-// same edges the builder's dispatch has; a target they miss leaves the trace through its
-// chain, so a wrong guess costs speed, never correctness.
+// header alone. The header is the block of the cycle that leaves the fewest instructions to
+// copy (every block on the entry's page is an entry; ties: the block reached first from the
+// entry block). Successors are trace_successors (below), the same edges the builder's
+// dispatch has; a target they miss leaves the trace through its chain, so a wrong guess costs
+// speed, never correctness.
 struct PeelPlan {
     std::vector<int> cycle;          // each block's cycle (-1: on none)
     std::vector<size_t> header;      // each cycle's header

@@ -57,6 +57,23 @@ TEST_CASE("a loop after the trace's entry block: its header is where the entry b
     CHECK_FALSE(plan.to_copy(1, false, 2));
 }
 
+TEST_CASE("a loop's header is the block that leaves the fewest instructions to copy, not the entry block") {
+    // As busybox's sha256 rounds: the trace formed at the loop's short tail; its long head is
+    // also entered from the function's prologue. With the entry block as the header, the
+    // head (six instructions) would be copied; with the head as the header, the tail (two).
+    bt::TraceRequest r;
+    r.loops = true;
+    r.blocks.push_back(block(0x3000, {0x43, 0xeb, 0x0d}));                    // .tail: inc ebx; jmp .head
+    r.blocks.push_back(block(0x3010, {0x40, 0x40, 0x40, 0x40, 0x49, 0x75, 0xe9}));  // .head: 4x inc eax; dec ecx; jnz .tail
+    const bt::PeelPlan plan = bt::peel_plan(r);
+    CHECK(plan.cycle == std::vector<int>{0, 0});
+    REQUIRE(plan.header.size() == 1);
+    CHECK(plan.header[0] == 1);
+    CHECK(plan.copied == std::vector<bool>{true, false});  // the entry block, entered from the run loop
+    CHECK_FALSE(plan.to_copy(0, true, 1));  // the copy of the tail goes on into the original head
+    CHECK_FALSE(plan.to_copy(1, false, 0)); // and the loop stays in the originals
+}
+
 TEST_CASE("a return goes back to the block after the trace's call, so a loop through a callee is seen") {
     bt::TraceRequest r;
     r.loops = true;
