@@ -15,8 +15,8 @@
 // called through its pointer instead. Names resolve through the executable's own symbol
 // table (host_symbols.h) and then the shared libraries (dlsym).
 #include "binary_translate/llvm_backend.h"
-#include "binary_translate/loop_tlb_checks.h"
 
+#include "binary_translate/loop_tlb_checks.h"
 #include "binary_translate/trace_disk_cache.h"
 
 #include <dlfcn.h>

@@ -111,7 +111,6 @@ bool loop_is_clean(const Loop& loop, const Range& tlb, function_ref<LoopCallKind
 struct Access {
     LoadInst* tag;
     Value* page;
-    BasicBlock* refill;
     BasicBlock* join;
     LoadInst* addend;
     int64_t tag_field;  // kTagRead or kTagWrite
@@ -161,7 +160,7 @@ std::optional<Access> match_access(const Loop& loop, CallBase& call, const Range
     for (Instruction& i : *join) {
         if (auto* load = dyn_cast<LoadInst>(&i); load && load->isSimple() && load->getType()->isIntegerTy(64)) {
             const auto at = entry_address(load->getPointerOperand(), dl);
-            if (at && *at == want) return Access{tag, page, refill, join, load, field};
+            if (at && *at == want) return Access{tag, page, join, load, field};
         }
         // What comes before the load is skipped too: its address, nothing used further on.
         if (i.mayWriteToMemory()) break;
@@ -181,8 +180,8 @@ LoopTlbStats check_tlb_once_per_loop(Function& f, const Value* cpu, int64_t tlb_
     const Range tlb{cpu, tlb_begin, tlb_end};
     DominatorTree dt(f);
     LoopInfo loops(dt);
-    // Found first, for every outermost loop, then rewritten: each rewrite only splits a check
-    // block and adds to its join.
+    // Found first, for every outermost loop, then rewritten: each rewrite splits its own
+    // check's block and join, so the accesses found stay valid.
     std::vector<std::pair<BasicBlock*, std::vector<Access>>> work;
     for (Loop* loop : loops) {
         BasicBlock* preheader = loop->getLoopPreheader();
