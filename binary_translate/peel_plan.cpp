@@ -145,17 +145,14 @@ PeelPlan peel_plan(const TraceRequest& r) {
         if (cost < best[size_t(c)]) best[size_t(c)] = cost, plan.header[size_t(c)] = v;
     }
     auto copyable = [&](size_t k) { return plan.cycle[k] >= 0 && plan.header[size_t(plan.cycle[k])] != k; };
-    // The copies: the blocks of a cycle but its header that a side entry, a block outside the
-    // cycle or a copy goes to, until the header.
+    // The copies: the blocks of a cycle but its header that are entered (above) or that a
+    // copy goes to, until the header.
     std::vector<size_t> work;
     auto need = [&](size_t k) {
         if (copyable(k) && !plan.copied[k]) plan.copied[k] = true, work.push_back(k);
     };
     for (size_t k = 0; k < n; ++k)
-        if (r.blocks[k].code.empty()) need(k);
-    for (size_t u = 0; u < n; ++u)
-        for (size_t k : succ[u])
-            if (plan.cycle[u] != plan.cycle[k]) need(k);
+        if (entered[k]) need(k);
     while (!work.empty()) {
         const size_t u = work.back();
         work.pop_back();
